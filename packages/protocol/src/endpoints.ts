@@ -1,0 +1,104 @@
+// Adapters from the things the packages pipe (a `ws` WebSocket, a readable/writable stream pair) to
+// PipeEndpoint. They are structural: this package imports no IO module, callers pass their objects in.
+import type { PipeEndpoint } from './pipe';
+
+/** The part of a `ws` (v8) WebSocket the pipe uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: Uint8Array, options: { binary: boolean }, callback: (error?: Error) => void): void;
+  pause(): void;
+  resume(): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: Uint8Array) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** An error that ends a pipe and says which websocket close code the other side should get. */
+export class PipeClosedError extends Error {
+  override readonly name = 'PipeClosedError';
+  constructor(
+    message: string,
+    readonly closeCode: number,
+  ) {
+    super(message);
+  }
+}
+
+const WS_OPEN = 1;
+const NORMAL_CLOSE_CODES = new Set([1000, 1001, 1005]);
+
+function closeCodeOf(error: Error | undefined): number {
+  const code = (error as { closeCode?: unknown } | undefined)?.closeCode;
+  if (error === undefined) return 1000;
+  return typeof code === 'number' && code >= 3000 && code <= 4999 ? code : 1011;
+}
+
+/** A websocket carrying binary frames; a text frame is a protocol violation and ends the pipe. */
+export function webSocketEndpoint(ws: WebSocketLike): PipeEndpoint {
+  return {
+    send(chunk, done) {
+      if (ws.readyState !== WS_OPEN) return done(new PipeClosedError('websocket is not open', 1011));
+      ws.send(chunk, { binary: true }, (error) => done(error ?? undefined));
+    },
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
+    close(error) {
+      if (ws.readyState !== WS_OPEN) return;
+      ws.close(closeCodeOf(error), error ? error.message.slice(0, 120) : '');
+    },
+    start(onData, onEnd) {
+      let failure: Error | undefined;
+      ws.on('message', (data, isBinary) => {
+        if (!isBinary || !(data instanceof Uint8Array)) {
+          failure = new PipeClosedError('text frame on a data websocket', 1003);
+          ws.close(1003, 'binary frames only');
+          return;
+        }
+        onData(data);
+      });
+      ws.on('error', (error) => (failure ??= error));
+      ws.on('close', (code, reason) => {
+        if (failure) return onEnd(failure);
+        if (NORMAL_CLOSE_CODES.has(code)) return onEnd();
+        const text = new TextDecoder().decode(reason);
+        onEnd(new PipeClosedError(text || `websocket closed with code ${code}`, code === 1006 ? 1011 : code));
+      });
+    },
+  };
+}
+
+/** The part of Node streams the pipe uses (process.stdin / process.stdout, a net.Socket). */
+export interface ReadableLike {
+  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  destroy(): unknown;
+}
+export interface WritableLike {
+  write(chunk: Uint8Array, callback: (error?: Error | null) => void): boolean;
+  end(): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** A readable and a writable stream as one endpoint (stdin and stdout, or both sides of a socket). */
+export function streamEndpoint(readable: ReadableLike, writable: WritableLike): PipeEndpoint {
+  return {
+    send: (chunk, done) => void writable.write(chunk, (error) => done(error ?? undefined)),
+    pause: () => void readable.pause(),
+    resume: () => void readable.resume(),
+    close() {
+      writable.end();
+      readable.destroy();
+    },
+    start(onData, onEnd) {
+      readable.on('data', onData);
+      readable.on('end', () => onEnd());
+      readable.on('error', (error) => onEnd(error));
+      writable.on('error', (error) => onEnd(error));
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// Control messages between an agent and the relay, over the agent's control websocket. Every message is
+// one JSON text frame carrying the protocol version `v` and a `type`. The field tables in codec.ts are
+// the single description of what each message may hold.
+
+export const PROTOCOL_VERSION = 1;
+
+export const MessageType = {
+  /** agent -> relay, first message: who I am, which id I would like. */
+  hello: 'hello',
+  /** relay -> agent: the id actually assigned and the secret to reclaim it after a reconnect. */
+  welcome: 'welcome',
+  /** relay -> agent: a client is waiting; open a data websocket for this connection id. */
+  open: 'open',
+  /** agent -> relay: the agent will not or cannot open that connection. */
+  openFailed: 'open-failed',
+  /** either way: keepalive with the sender's clock, answered by the other side. */
+  heartbeat: 'heartbeat',
+  /** relay -> agent: a refusal or fault; the relay closes the socket after it. */
+  error: 'error',
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+export interface AgentInfo {
+  readonly hostname: string;
+  readonly os: string;
+  readonly arch: string;
+  readonly user: string;
+  readonly cwd: string;
+  readonly version: string;
+}
+
+export interface HelloMessage {
+  readonly type: typeof MessageType.hello;
+  readonly agent: AgentInfo;
+  readonly requestedId?: string;
+  readonly resumeSecret?: string;
+  readonly token?: string;
+}
+
+export interface WelcomeMessage {
+  readonly type: typeof MessageType.welcome;
+  readonly id: string;
+  /** `requested`: the agent's own id; `generated`: a new one (none asked, or the one asked was taken);
+   *  `resumed`: the id this agent held before a reconnect. */
+  readonly idSource: 'requested' | 'generated' | 'resumed';
+  readonly resumeSecret: string;
+  readonly heartbeatMs: number;
+  readonly requestedId?: string;
+}
+
+export interface OpenMessage {
+  readonly type: typeof MessageType.open;
+  readonly connectionId: string;
+  readonly clientAddress?: string;
+}
+
+export interface OpenFailedMessage {
+  readonly type: typeof MessageType.openFailed;
+  readonly connectionId: string;
+  readonly reason: string;
+}
+
+export interface HeartbeatMessage {
+  readonly type: typeof MessageType.heartbeat;
+  readonly sentAt: number;
+  readonly reply?: boolean;
+}
+
+export interface ErrorMessage {
+  readonly type: typeof MessageType.error;
+  readonly code: string;
+  readonly message: string;
+}
+
+export type ControlMessage =
+  | HelloMessage
+  | WelcomeMessage
+  | OpenMessage
+  | OpenFailedMessage
+  | HeartbeatMessage
+  | ErrorMessage;

@@ -77,12 +77,16 @@ export function parseRelayUrl(input: string): RelayUrl {
   return relayUrlOf(url, normalizeBasePath(decodeURIComponent(url.pathname)));
 }
 
-/** Parses `ws(s)://HOST[:PORT][/base]/client/<id>` (http and https are accepted as their ws twins). */
+/**
+ * Parses `ws(s)://HOST[:PORT][/base]/client/<id>` (http and https are accepted as their ws twins). The
+ * last segment may also be `<id>.<suffix>`: an ssh_config block `Host *.converge` with
+ * `ProxyCommand ... /client/%h` hands wsproxy `k3v9-x7qd-2mhp-tr8w.converge`; the suffix is dropped.
+ */
 export function parseClientUrl(input: string): { relay: RelayUrl; id: string } {
   const url = parseUrl(input);
   const match = /^(.*)\/client\/([^/]*)\/?$/.exec(url.pathname);
   if (!match) throw invalidUrl(input, 'expected ws(s)://HOST[:PORT][/base]/client/<id>');
-  const id = validateId(decodeURIComponent(match[2]!));
+  const id = validateId(decodeURIComponent(match[2]!).split('.')[0]!.toLowerCase());
   return { relay: relayUrlOf(url, normalizeBasePath(match[1]!)), id };
 }
 

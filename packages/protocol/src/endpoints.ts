@@ -29,10 +29,15 @@ export class PipeClosedError extends Error {
 const WS_OPEN = 1;
 const NORMAL_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
+/** Close codes a peer may put in a close frame (RFC 6455 7.4; 1004-1006 and 1015 are reserved). */
+function isSendableCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999);
+}
+
 function closeCodeOf(error: Error | undefined): number {
   const code = (error as { closeCode?: unknown } | undefined)?.closeCode;
   if (error === undefined) return 1000;
-  return typeof code === 'number' && code >= 3000 && code <= 4999 ? code : 1011;
+  return typeof code === 'number' && isSendableCloseCode(code) ? code : 1011;
 }
 
 /** A websocket carrying binary frames; a text frame is a protocol violation and ends the pipe. */

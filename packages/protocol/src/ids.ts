@@ -70,7 +70,7 @@ export function isValidConnectionId(value: unknown): value is string {
   return typeof value === 'string' && CONNECTION_ID_PATTERN.test(value);
 }
 
-/** A secret the agent keeps to reclaim its id after a reconnect (256 bits, base32). */
+/** A secret the agent keeps to reclaim its id after a reconnect (260 bits, base32). */
 export function generateSecret(randomBytes: RandomBytes): string {
-  return encodeBase32(randomBytes(32), 52);
+  return encodeBase32(randomBytes(33), 52);
 }

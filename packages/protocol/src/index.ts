@@ -73,3 +73,4 @@ export {
   type SessionKind,
   type SessionsSnapshot,
 } from './api';
+export { parseDuration, formatDuration } from './duration';

@@ -1,0 +1,148 @@
+// Pairs a person's websocket with the data websocket its agent opens. The client's upgrade is held,
+// unanswered, until the agent's data socket arrives; then both upgrades complete in the same tick and
+// the one pipe joins them. Nothing is buffered while waiting: the client cannot send before its 101.
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { generateConnectionId, type Pipe, pipeEndpoints, RelayErrorCode, webSocketEndpoint } from '@converge/protocol';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { AgentSession } from './agent-session';
+import type { Heartbeat } from './heartbeat';
+import type { Logger } from './log';
+import type { Registry } from './registry';
+import { ConnectionOutcome, type RelayStats } from './stats';
+import { refuseUpgrade } from './upgrade';
+
+export interface PendingClient {
+  readonly agentId: string;
+  readonly request: IncomingMessage;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  readonly address: string;
+  readonly timer: NodeJS.Timeout;
+}
+
+export interface BrokerDeps {
+  readonly registry: Registry<PendingClient>;
+  readonly wss: WebSocketServer;
+  readonly heartbeat: Heartbeat;
+  readonly log: Logger;
+  readonly stats: RelayStats;
+  readonly openTimeoutMs: number;
+}
+
+const OUTCOME_OF: Partial<Record<RelayErrorCode, ConnectionOutcome>> = {
+  [RelayErrorCode.AGENT_TIMEOUT]: ConnectionOutcome.agentTimeout,
+  [RelayErrorCode.AGENT_GONE]: ConnectionOutcome.agentGone,
+  [RelayErrorCode.SHUTTING_DOWN]: ConnectionOutcome.refused,
+};
+
+export class ConnectionBroker {
+  private readonly pipes = new Set<Pipe>();
+  private readonly pendingIds = new Set<string>();
+
+  constructor(private readonly deps: BrokerDeps) {}
+
+  get activeCount(): number {
+    return this.pipes.size;
+  }
+
+  async handleClient(request: IncomingMessage, socket: Duplex, head: Buffer, id: string, address: string): Promise<void> {
+    const { registry, log, stats } = this.deps;
+    const agent = (await registry.lookup(id)) as AgentSession | undefined;
+    if (!agent) {
+      stats.countConnection(ConnectionOutcome.unknownId);
+      log.info('client refused: unknown id', { id, address });
+      return refuseUpgrade(socket, RelayErrorCode.UNKNOWN_ID, `no agent is connected with id ${id}`);
+    }
+    const connectionId = generateConnectionId(randomBytes);
+    const timer = setTimeout(
+      () => this.fail(connectionId, RelayErrorCode.AGENT_TIMEOUT, `the agent did not answer within ${this.deps.openTimeoutMs} ms`),
+      this.deps.openTimeoutMs,
+    );
+    this.pendingIds.add(connectionId);
+    await registry.addPending(connectionId, { agentId: id, request, socket, head, address, timer });
+    socket.once('close', () => {
+      if (!this.pendingIds.has(connectionId)) return;
+      void this.take(connectionId).then((pending) => {
+        if (!pending) return;
+        agent.settled(connectionId);
+        stats.countConnection(ConnectionOutcome.clientLeft);
+        log.info('client left before its agent answered', { id, address });
+      });
+    });
+    log.debug('client waiting for its agent', { id, address });
+    agent.requestOpen(connectionId, address);
+  }
+
+  async handleData(request: IncomingMessage, socket: Duplex, head: Buffer, connectionId: string): Promise<void> {
+    const { registry, wss, log, stats } = this.deps;
+    const pending = await this.take(connectionId);
+    const agent = pending && ((await registry.lookup(pending.agentId)) as AgentSession | undefined);
+    agent?.settled(connectionId);
+    if (!pending || pending.socket.destroyed || !agent) {
+      if (pending && !pending.socket.destroyed) refuseUpgrade(pending.socket, RelayErrorCode.AGENT_GONE, 'the agent disconnected');
+      log.info('data socket refused: no client waiting', { id: pending?.agentId });
+      return refuseUpgrade(socket, RelayErrorCode.NOT_FOUND, 'no client is waiting for this connection');
+    }
+    wss.handleUpgrade(request, socket, head, (data) => {
+      wss.handleUpgrade(pending.request, pending.socket, pending.head, (client) => {
+        stats.countConnection(ConnectionOutcome.paired);
+        this.pair(agent, pending.agentId, pending.address, client, data);
+      });
+    });
+  }
+
+  /** Refuses a waiting client (its agent timed out, failed or left). */
+  fail(connectionId: string, code: RelayErrorCode, message: string): void {
+    void this.take(connectionId).then((pending) => {
+      if (!pending) return;
+      const outcome = OUTCOME_OF[code];
+      if (outcome) this.deps.stats.countConnection(outcome);
+      this.deps.log.info('client refused', { id: pending.agentId, address: pending.address, code, reason: message });
+      refuseUpgrade(pending.socket, code, message);
+    });
+  }
+
+  /** Ends every pipe and refuses every waiting client (relay shutdown). */
+  close(): void {
+    for (const connectionId of [...this.pendingIds]) this.fail(connectionId, RelayErrorCode.SHUTTING_DOWN, 'the relay is shutting down');
+    for (const pipe of this.pipes) pipe.close(Object.assign(new Error('relay shutting down'), { closeCode: 1001 }));
+  }
+
+  private async take(connectionId: string): Promise<PendingClient | undefined> {
+    this.pendingIds.delete(connectionId);
+    const pending = await this.deps.registry.takePending(connectionId);
+    if (pending) clearTimeout(pending.timer);
+    return pending;
+  }
+
+  private pair(agent: AgentSession, id: string, address: string, client: WebSocket, data: WebSocket): void {
+    const { heartbeat, log, stats } = this.deps;
+    heartbeat.track(client);
+    heartbeat.track(data);
+    const started = Date.now();
+    const pipe = pipeEndpoints(webSocketEndpoint(client), webSocketEndpoint(data));
+    const info = agent.addClient(address, () => ({ in: pipe.bytesAtoB, out: pipe.bytesBtoA }));
+    this.pipes.add(pipe);
+    stats.clientsConnected++;
+    log.info('client connected', { id, address, client: info.index });
+    void pipe.closed.then((result) => {
+      this.pipes.delete(pipe);
+      agent.clients.delete(info);
+      stats.clientsConnected--;
+      stats.bytesClientToAgent += result.bytesAtoB;
+      stats.bytesAgentToClient += result.bytesBtoA;
+      log.info('client disconnected', {
+        id,
+        address,
+        client: info.index,
+        endedBy: result.endedBy === 'a' ? 'client' : result.endedBy === 'b' ? 'agent' : 'relay',
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+        bytesIn: result.bytesAtoB,
+        bytesOut: result.bytesBtoA,
+        ...(result.error && { reason: result.error.message }),
+      });
+    });
+  }
+}

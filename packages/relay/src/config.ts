@@ -1,0 +1,63 @@
+// The relay's configuration: a typed object with defaults and one validator. The CLI builds it from
+// argv and the environment; nothing else reads either.
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_OPEN_TIMEOUT_MS, MAX_DATA_FRAME_BYTES, normalizeBasePath } from '@converge/protocol';
+import { RelayConfigError } from './errors';
+import type { LogFormat, LogLevel } from './log';
+
+export interface RelayConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Path prefix when the relay is served below one (`/converge`); '' at the root. */
+  readonly basePath: string;
+  /** Ping interval for every websocket; a peer that misses a pong for one interval is dropped. */
+  readonly heartbeatMs: number;
+  /** How long a client waits for its agent to open the data socket. */
+  readonly openTimeoutMs: number;
+  /** How long an agent's id stays reserved for it after its control socket drops. */
+  readonly resumeGraceMs: number;
+  /** Key for the resume secrets; random per process when not given (then a relay restart forgets them). */
+  readonly resumeKey?: string;
+  readonly maxDataFrameBytes: number;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+}
+
+export const DEFAULT_RELAY_CONFIG: RelayConfig = {
+  host: '0.0.0.0',
+  port: 8000,
+  basePath: '',
+  heartbeatMs: DEFAULT_HEARTBEAT_MS,
+  openTimeoutMs: DEFAULT_OPEN_TIMEOUT_MS,
+  resumeGraceMs: 5 * 60_000,
+  maxDataFrameBytes: MAX_DATA_FRAME_BYTES,
+  logLevel: 'info',
+  logFormat: 'text',
+};
+
+const LOG_LEVELS: readonly string[] = ['error', 'warn', 'info', 'debug'];
+
+/** Fills defaults and checks every field; throws RelayConfigError naming the first bad one. */
+export function resolveRelayConfig(input: Partial<RelayConfig>): RelayConfig {
+  const config = { ...DEFAULT_RELAY_CONFIG, ...stripUndefined(input) };
+  const fail = (field: string, why: string): never => {
+    throw new RelayConfigError(`${field}: ${why}`);
+  };
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) fail('port', 'must be 0-65535');
+  if (!config.host) fail('host', 'must not be empty');
+  try {
+    config.basePath = normalizeBasePath(config.basePath);
+  } catch (error) {
+    fail('base path', (error as Error).message);
+  }
+  if (!(config.heartbeatMs >= 100)) fail('heartbeat', 'must be at least 100ms');
+  if (!(config.openTimeoutMs >= 100)) fail('open timeout', 'must be at least 100ms');
+  if (!(config.resumeGraceMs >= 0)) fail('resume grace', 'must not be negative');
+  if (!(config.maxDataFrameBytes >= 64 * 1024)) fail('max frame', 'must be at least 64 KiB');
+  if (!LOG_LEVELS.includes(config.logLevel)) fail('log level', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (config.logFormat !== 'text' && config.logFormat !== 'json') fail('log format', 'must be text or json');
+  return config;
+}
+
+function stripUndefined<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,45 @@
+// HTTP upgrade plumbing: refusing an upgrade with a status and a JSON reason (so wsproxy can print one
+// readable line instead of hanging), and the websocket servers for control and data sockets.
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { encodeHttpError, MAX_CONTROL_MESSAGE_BYTES, RELAY_ERRORS, type RelayErrorCode } from '@converge/protocol';
+import { WebSocketServer } from 'ws';
+
+export function refuseUpgrade(socket: Duplex, code: RelayErrorCode, message: string): void {
+  if (socket.destroyed) return;
+  const status = RELAY_ERRORS[code].status;
+  const body = encodeHttpError(code, message);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  socket.once('finish', () => socket.destroy());
+}
+
+/** True when the request is a websocket upgrade ws will accept (checked before holding a client). */
+export function isWebSocketUpgrade(request: IncomingMessage): boolean {
+  const key = request.headers['sec-websocket-key'];
+  return (
+    request.method === 'GET' &&
+    request.headers.upgrade?.toLowerCase() === 'websocket' &&
+    typeof key === 'string' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key) &&
+    request.headers['sec-websocket-version'] === '13'
+  );
+}
+
+export function createSocketServers(maxDataFrameBytes: number) {
+  const common = { noServer: true, perMessageDeflate: false, clientTracking: false } as const;
+  return {
+    control: new WebSocketServer({ ...common, maxPayload: MAX_CONTROL_MESSAGE_BYTES }),
+    data: new WebSocketServer({ ...common, maxPayload: maxDataFrameBytes }),
+  };
+}
+
+/** The client's address: the TCP peer (a trusted proxy's forwarded address comes with --trust-proxy). */
+export function peerAddress(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? 'unknown';
+}

@@ -1,0 +1,108 @@
+// The proxy: one websocket to the relay's client URL, piped to a readable/writable pair (stdin and
+// stdout when ssh runs us as its ProxyCommand) with backpressure both ways. Resolves when the session
+// ends; rejects with a ProxyError that says, in one line, why it could not start or was cut.
+import type { IncomingMessage } from 'node:http';
+import {
+  clientUrl,
+  decodeHttpError,
+  MAX_DATA_FRAME_BYTES,
+  parseClientUrl,
+  pipeEndpoints,
+  relayErrorForCloseCode,
+  RelayErrorCode,
+  type ReadableLike,
+  streamEndpoint,
+  webSocketEndpoint,
+  type WritableLike,
+} from '@converge/protocol';
+import WebSocket from 'ws';
+import { classifyConnectError, ProxyError, ProxyExitCode } from './errors';
+import { VERSION } from './version';
+
+export interface ProxyOptions {
+  /** `ws(s)://HOST[:PORT][/base]/client/<id>` (http(s) accepted). */
+  readonly url: string;
+  readonly input: ReadableLike;
+  readonly output: WritableLike;
+  readonly connectTimeoutMs: number;
+  /** CA certificates for wss (see ca.ts); Node's defaults when absent. */
+  readonly ca?: string[];
+  readonly debug?: (message: string) => void;
+}
+
+export interface ProxyResult {
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+}
+
+const MAX_ERROR_BODY = 4096;
+
+export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
+  let target: string;
+  try {
+    const parsed = parseClientUrl(options.url);
+    target = clientUrl(parsed.relay, parsed.id);
+  } catch (error) {
+    throw new ProxyError((error as Error).message, ProxyExitCode.usage, { cause: error });
+  }
+  const ws = await connect(target, options);
+  options.debug?.(`connected to ${target}`);
+  const pipe = pipeEndpoints(streamEndpoint(options.input, options.output), webSocketEndpoint(ws));
+  const result = await pipe.closed;
+  options.debug?.(`session ended by ${result.endedBy === 'a' ? 'ssh' : 'the relay'}: ${result.bytesAtoB} bytes sent, ${result.bytesBtoA} received`);
+  if (result.endedBy === 'b' && result.error) {
+    const closeCode = (result.error as { closeCode?: number }).closeCode ?? 1006;
+    const relayCode = relayErrorForCloseCode(closeCode);
+    const why = relayCode ? `${result.error.message} (${relayCode})` : result.error.message;
+    throw new ProxyError(`connection lost: ${why}`, ProxyExitCode.lost, { cause: result.error });
+  }
+  return { bytesSent: result.bytesAtoB, bytesReceived: result.bytesBtoA };
+}
+
+function connect(target: string, options: ProxyOptions): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(target, {
+      perMessageDeflate: false,
+      maxPayload: MAX_DATA_FRAME_BYTES,
+      handshakeTimeout: options.connectTimeoutMs,
+      headers: { 'user-agent': `converge-wsproxy/${VERSION}` },
+      ...(options.ca && { ca: options.ca }),
+    });
+    let settled = false;
+    const fail = (error: ProxyError) => {
+      if (settled) return;
+      settled = true;
+      ws.terminate();
+      reject(error);
+    };
+    ws.once('unexpected-response', (_request, response: IncomingMessage) => {
+      readBody(response).then((body) => fail(refusal(response.statusCode ?? 0, body, target)), () => fail(refusal(response.statusCode ?? 0, '', target)));
+    });
+    ws.once('error', (error) => fail(classifyConnectError(error as NodeJS.ErrnoException, target)));
+    ws.once('open', () => {
+      settled = true;
+      resolve(ws);
+    });
+  });
+}
+
+function readBody(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      body += chunk;
+      if (body.length > MAX_ERROR_BODY) response.destroy();
+    });
+    response.on('end', () => resolve(body));
+    response.on('close', () => resolve(body));
+    response.on('error', reject);
+  });
+}
+
+function refusal(status: number, body: string, target: string): ProxyError {
+  const reason = decodeHttpError(body);
+  if (reason?.code === RelayErrorCode.UNKNOWN_ID) return new ProxyError(`${reason.message} (is the agent still running?)`, ProxyExitCode.unknownId);
+  if (reason) return new ProxyError(`the relay refused: ${reason.message} (${reason.code})`, ProxyExitCode.refused);
+  return new ProxyError(`the relay at ${target} answered HTTP ${status}, not a websocket (is this a Converge relay?)`, ProxyExitCode.refused);
+}

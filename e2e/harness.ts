@@ -1,0 +1,175 @@
+// e2e harness: real processes only. The relay, agent and wsproxy run from their built CLIs
+// (packages/*/dist), the person's side is the real OpenSSH client, everything on 127.0.0.1 with ports
+// chosen by the OS. Every process and temp dir a test makes is tracked and removed in cleanup().
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..');
+export const CLI = {
+  relay: join(ROOT, 'packages/relay/dist/cli.js'),
+  agent: join(ROOT, 'packages/agent/dist/cli.js'),
+  wsproxy: join(ROOT, 'packages/wsproxy/dist/cli.js'),
+};
+
+export interface AgentInfo {
+  id: string;
+  relayUrl: string;
+  clientUrl: string;
+  sshCommand: string;
+  user: string;
+  fingerprint: string;
+  knownHostsLine: string;
+  agentDir: string;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
+
+export function tempDir(prefix = 'converge-e2e-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+export function startProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Proc {
+  const child = spawn(command, args, { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolveExit(code);
+    }),
+  );
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000, proc?: Proc): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) {
+      const output = proc ? `\nstdout:\n${proc.stdout()}\nstderr:\n${proc.stderr()}` : '';
+      throw new Error(`timed out waiting for ${what}${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface RelayProc extends Proc {
+  url: string;
+  wsUrl: string;
+  port: number;
+}
+
+export async function startRelay(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RelayProc> {
+  const proc = startProcess(process.execPath, [CLI.relay, '--host', '127.0.0.1', '--port', '0', ...args], { env });
+  const url = await waitFor('relay to listen', () => /listening on (http:\/\/\S+)/.exec(proc.stdout())?.[1], 15_000, proc);
+  return { ...proc, url, wsUrl: url.replace(/^http/, 'ws'), port: Number(new URL(url).port) };
+}
+
+export interface AgentProc extends Proc {
+  info: AgentInfo;
+  infoFile: string;
+  dir: string;
+}
+
+export async function startAgent(relayUrl: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<AgentProc> {
+  const dir = tempDir('converge-agent-');
+  const infoFile = join(dir, 'info.json');
+  const proc = startProcess(process.execPath, [CLI.agent, relayUrl, '--info-file', infoFile, ...args], { env, cwd: cwd ?? dir });
+  const info = await waitFor('agent to register', () => existsSync(infoFile) && (JSON.parse(readFileSync(infoFile, 'utf8')) as AgentInfo), 20_000, proc);
+  return { ...proc, info, infoFile, dir };
+}
+
+export interface Key {
+  privateKey: string;
+  publicKey: string;
+  publicLine: string;
+}
+
+export function makeKey(dir: string, name = 'id_ed25519', type = 'ed25519'): Key {
+  const privateKey = join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', `${name}@e2e`, '-f', privateKey]);
+  return { privateKey, publicKey: `${privateKey}.pub`, publicLine: readFileSync(`${privateKey}.pub`, 'utf8').trim() };
+}
+
+/** A known_hosts file holding the line the agent printed. */
+export function knownHostsFor(info: AgentInfo, dir: string): string {
+  const file = join(dir, `known_hosts_${info.id}`);
+  writeFileSync(file, `${info.knownHostsLine}\n`);
+  return file;
+}
+
+export function proxyCommand(url: string): string {
+  return `${process.execPath} ${CLI.wsproxy} ${url}`;
+}
+
+/** ssh options that make the real client strict and non-interactive, through wsproxy to the agent. */
+export function sshOptions(info: AgentInfo, key: Key, knownHosts: string, extra: string[] = []): string[] {
+  return [
+    '-F', '/dev/null',
+    '-o', 'BatchMode=yes',
+    '-o', 'IdentitiesOnly=yes',
+    '-o', 'IdentityAgent=none',
+    '-i', key.privateKey,
+    '-o', `UserKnownHostsFile=${knownHosts}`,
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'ConnectTimeout=20',
+    '-o', 'LogLevel=ERROR',
+    '-o', `ProxyCommand=${proxyCommand(info.clientUrl)}`,
+    ...extra,
+  ];
+}
+
+export function run(command: string, args: string[], options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  const proc = startProcess(command, args, { env: options.env });
+  proc.child.stdin!.on('error', () => undefined);
+  proc.child.stdin!.end(options.input ?? '');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  return proc.exited.then((code) => {
+    clearTimeout(timer);
+    return { code, stdout: proc.stdout(), stderr: proc.stderr() };
+  });
+}
+
+export function ssh(info: AgentInfo, key: Key, knownHosts: string, remote: string[], options: { extra?: string[]; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run('ssh', [...sshOptions(info, key, knownHosts, options.extra), `${info.user}@${info.id}`, ...remote], options);
+}
+
+export async function stop(proc: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.child.exitCode;
+  proc.child.kill(signal);
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 5000);
+  const code = await proc.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+export async function cleanup(): Promise<void> {
+  await Promise.all([...children].map((child) => {
+    child.kill('SIGKILL');
+    return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+  }));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}

@@ -19,6 +19,11 @@ const GOLDEN: [ControlMessage, string][] = [
   [{ type: 'open-failed', connectionId: CONN, reason: 'refused' }, `{"v":1,"type":"open-failed","connectionId":"${CONN}","reason":"refused"}`],
   [{ type: 'heartbeat', sentAt: 1700000000000, reply: true }, '{"v":1,"type":"heartbeat","sentAt":1700000000000,"reply":true}'],
   [{ type: 'error', code: 'UNAUTHORIZED', message: 'bad token' }, '{"v":1,"type":"error","code":"UNAUTHORIZED","message":"bad token"}'],
+  [
+    { type: 'status', jobState: 'failed', jobCommand: 'make test', jobExitCode: 3, expiresAt: 1700000600000, hold: true },
+    '{"v":1,"type":"status","jobState":"failed","jobCommand":"make test","jobExitCode":3,"expiresAt":1700000600000,"hold":true}',
+  ],
+  [{ type: 'session', connectionId: CONN, event: 'opened', kind: 'sftp' }, `{"v":1,"type":"session","connectionId":"${CONN}","event":"opened","kind":"sftp"}`],
 ];
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -46,6 +46,8 @@ const SCHEMAS: Record<MessageType, readonly Field[]> = {
     { name: 'resumeSecret', check: text(128), expect: 'a string' },
     { name: 'heartbeatMs', check: integer(100, 3_600_000), expect: 'milliseconds' },
     { name: 'requestedId', check: id, optional: true, expect: 'a valid id' },
+    { name: 'allowShell', check: bool, optional: true, expect: 'a boolean' },
+    { name: 'allowForwarding', check: bool, optional: true, expect: 'a boolean' },
   ],
   [MessageType.open]: [
     { name: 'connectionId', check: connectionId, expect: 'a connection id' },
@@ -62,6 +64,18 @@ const SCHEMAS: Record<MessageType, readonly Field[]> = {
   [MessageType.error]: [
     { name: 'code', check: text(64), expect: 'a string' },
     { name: 'message', check: text(1024), expect: 'a string' },
+  ],
+  [MessageType.status]: [
+    { name: 'jobState', check: oneOf('none', 'running', 'succeeded', 'failed'), optional: true, expect: 'none, running, succeeded or failed' },
+    { name: 'jobCommand', check: text(1024), optional: true, expect: 'a string' },
+    { name: 'jobExitCode', check: integer(-1, 255), optional: true, expect: 'an exit code' },
+    { name: 'expiresAt', check: integer(0, Number.MAX_SAFE_INTEGER), optional: true, expect: 'a timestamp' },
+    { name: 'hold', check: bool, optional: true, expect: 'a boolean' },
+  ],
+  [MessageType.session]: [
+    { name: 'connectionId', check: connectionId, expect: 'a connection id' },
+    { name: 'event', check: oneOf('opened', 'closed'), expect: 'opened or closed' },
+    { name: 'kind', check: oneOf('shell', 'exec', 'sftp', 'forward'), expect: 'shell, exec, sftp or forward' },
   ],
 };
 

@@ -45,6 +45,10 @@ export {
   type OpenFailedMessage,
   type HeartbeatMessage,
   type ErrorMessage,
+  type StatusMessage,
+  type SessionMessage,
+  type JobStateName,
+  type SessionKindName,
 } from './messages';
 export { encodeMessage, decodeMessage, MAX_CONTROL_MESSAGE_BYTES } from './codec';
 export {

@@ -17,6 +17,10 @@ export const MessageType = {
   heartbeat: 'heartbeat',
   /** relay -> agent: a refusal or fault; the relay closes the socket after it. */
   error: 'error',
+  /** agent -> relay: job state, expiry and hold, for the sessions page and metrics (partial updates). */
+  status: 'status',
+  /** agent -> relay: an SSH session on one connection opened or closed, and of what kind. */
+  session: 'session',
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -46,6 +50,10 @@ export interface WelcomeMessage {
   readonly resumeSecret: string;
   readonly heartbeatMs: number;
   readonly requestedId?: string;
+  /** Relay policy: false forbids shells (and exec) on every agent; absent means allowed. */
+  readonly allowShell?: boolean;
+  /** Relay policy: false forbids port forwarding on every agent; absent means allowed. */
+  readonly allowForwarding?: boolean;
 }
 
 export interface OpenMessage {
@@ -72,10 +80,34 @@ export interface ErrorMessage {
   readonly message: string;
 }
 
+export type JobStateName = 'none' | 'running' | 'succeeded' | 'failed';
+
+export interface StatusMessage {
+  readonly type: typeof MessageType.status;
+  readonly jobState?: JobStateName;
+  readonly jobCommand?: string;
+  readonly jobExitCode?: number;
+  /** When the agent will end if nothing happens (ms since the epoch); 0 = no expiry known. */
+  readonly expiresAt?: number;
+  readonly hold?: boolean;
+}
+
+export type SessionKindName = 'shell' | 'exec' | 'sftp' | 'forward';
+
+export interface SessionMessage {
+  readonly type: typeof MessageType.session;
+  /** The connection (data socket) the session runs on. */
+  readonly connectionId: string;
+  readonly event: 'opened' | 'closed';
+  readonly kind: SessionKindName;
+}
+
 export type ControlMessage =
   | HelloMessage
   | WelcomeMessage
   | OpenMessage
   | OpenFailedMessage
   | HeartbeatMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | StatusMessage
+  | SessionMessage;

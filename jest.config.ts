@@ -25,7 +25,7 @@ const config: Config = {
       transform,
       moduleNameMapper,
       testEnvironment: 'node',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/e2e/setup.ts'],
       slowTestThreshold: 30,
     },
   ],

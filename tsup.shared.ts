@@ -2,18 +2,24 @@
 // one small tarball with no install scripts; native modules stay external and optional (shared/STACK.md).
 import type { Options } from 'tsup';
 
-export const NATIVE_EXTERNALS = ['@lydell/node-pty', 'cpu-features', 'bufferutil', 'utf-8-validate'];
+/** Bundle every pure-JS dependency; never the native ones (ssh2's optional addons were compiled for
+ *  this machine's Node only and ssh2 falls back to pure JS without them; tsup would copy .node files). */
+const BUNDLE_ALL_BUT_NATIVE = /^(?!.*\.node$)(?!cpu-features$|@lydell\/node-pty|bufferutil$|utf-8-validate$).*/;
 
+export const NATIVE_EXTERNALS: (string | RegExp)[] = ['@lydell/node-pty', 'cpu-features', 'bufferutil', 'utf-8-validate', /\.node$/];
+
+/** A library entry. CLI packages (bundleDeps) ship it as CommonJS only, without maps, to keep the
+ *  tarball that `npx` downloads small; pure libraries ship CJS + ESM with maps. */
 export function libraryConfig(bundleDeps: boolean): Options {
   return {
     entry: ['src/index.ts'],
-    format: ['cjs', 'esm'],
+    format: bundleDeps ? ['cjs'] : ['cjs', 'esm'],
     dts: true,
-    sourcemap: true,
+    sourcemap: !bundleDeps,
     clean: true,
     target: 'node18',
     platform: 'node',
-    noExternal: bundleDeps ? [/.*/] : [],
+    noExternal: bundleDeps ? [BUNDLE_ALL_BUT_NATIVE] : [],
     external: NATIVE_EXTERNALS,
   };
 }
@@ -23,11 +29,11 @@ export function cliConfig(): Options {
     entry: ['src/cli.ts'],
     format: ['cjs'],
     dts: false,
-    sourcemap: true,
+    sourcemap: false,
     clean: false,
     target: 'node18',
     platform: 'node',
-    noExternal: [/.*/],
+    noExternal: [BUNDLE_ALL_BUT_NATIVE],
     external: NATIVE_EXTERNALS,
     banner: { js: '#!/usr/bin/env node' },
   };

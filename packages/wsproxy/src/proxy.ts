@@ -7,6 +7,7 @@ import {
   decodeHttpError,
   MAX_DATA_FRAME_BYTES,
   parseClientUrl,
+  type Pipe,
   pipeEndpoints,
   relayErrorForCloseCode,
   RelayErrorCode,
@@ -45,9 +46,8 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   } catch (error) {
     throw new ProxyError((error as Error).message, ProxyExitCode.usage, { cause: error });
   }
-  const ws = await connect(target, options);
+  const pipe = await connect(target, options);
   options.debug?.(`connected to ${target}`);
-  const pipe = pipeEndpoints(streamEndpoint(options.input, options.output), webSocketEndpoint(ws));
   const result = await pipe.closed;
   options.debug?.(`session ended by ${result.endedBy === 'a' ? 'ssh' : 'the relay'}: ${result.bytesAtoB} bytes sent, ${result.bytesBtoA} received`);
   if (result.endedBy === 'b' && result.error) {
@@ -59,7 +59,12 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   return { bytesSent: result.bytesAtoB, bytesReceived: result.bytesBtoA };
 }
 
-function connect(target: string, options: ProxyOptions): Promise<WebSocket> {
+/**
+ * Opens the websocket and pipes it. The pipe is attached inside the 'open' handler itself: the relay's
+ * first frame (the agent's SSH banner) can arrive in the same TCP read as the 101 response, and ws
+ * emits it on the next tick, before any promise continuation would run.
+ */
+function connect(target: string, options: ProxyOptions): Promise<Pipe> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(target, {
       perMessageDeflate: false,
@@ -81,7 +86,7 @@ function connect(target: string, options: ProxyOptions): Promise<WebSocket> {
     ws.once('error', (error) => fail(classifyConnectError(error as NodeJS.ErrnoException, target)));
     ws.once('open', () => {
       settled = true;
-      resolve(ws);
+      resolve(pipeEndpoints(streamEndpoint(options.input, options.output), webSocketEndpoint(ws)));
     });
   });
 }

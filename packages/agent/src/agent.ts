@@ -1,0 +1,208 @@
+// startAgent: wires keys, host key, SSH server, optional TCP listener and the relay connection into one
+// running Agent, and takes it all down again. Reads no argv/env and never exits the process.
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, arch, platform, release, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
+import { AuthorizedKeys, fileKeySource, type KeySource, textKeySource } from './auth/key-source';
+import { type AgentInfoFile, directSshCommand, formatBanner, relaySshCommand } from './banner';
+import { type AgentConfig, type AgentConfigInput, resolveAgentConfig } from './config';
+import { RelayControl } from './control';
+import { openDataSocket } from './data-socket';
+import { AgentError, AgentErrorCode, ExitCode } from './errors';
+import { generateHostKey, knownHostsLine } from './host-key';
+import { createLogger, type Logger } from './log';
+import { detectPtyBackend, type PtyBackend } from './pty';
+import { SshServer } from './ssh-server';
+
+export interface Agent {
+  /** The current id (may change if the relay hands out a new one after a reconnect). */
+  readonly id: string;
+  readonly info: AgentInfoFile;
+  readonly config: AgentConfig;
+  /** Stops everything; `done` then resolves with 0. */
+  close(): Promise<void>;
+  /** Resolves with the exit code once the agent has stopped (0 after close(), 4 when refused later). */
+  readonly done: Promise<ExitCode>;
+}
+
+export interface AgentDeps {
+  readonly log?: Logger;
+  /** Where the ready block goes (the CLI passes stdout). Default: nowhere. */
+  readonly output?: (text: string) => void;
+  /** Force a pty backend (tests). */
+  readonly ptyBackend?: PtyBackend;
+}
+
+export const AUTHORIZED_KEYS_ENV = 'CONVERGE_AUTHORIZED_KEYS';
+
+function isExecutable(path: string | undefined): path is string {
+  if (!path) return false;
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** $SHELL, else bash, else sh. */
+export function resolveShell(config: AgentConfig): string {
+  return [config.shell, config.environment.SHELL, '/bin/bash', '/usr/bin/bash', '/bin/sh'].find(isExecutable) ?? '/bin/sh';
+}
+
+function currentUser(config: AgentConfig): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return config.environment.USER ?? 'user';
+  }
+}
+
+async function loadKeys(config: AgentConfig, log: Logger): Promise<AuthorizedKeys> {
+  const sources: KeySource[] = config.authorizedKeysFiles.map(fileKeySource);
+  if (config.authorizedKeysText) sources.push(textKeySource(AUTHORIZED_KEYS_ENV, config.authorizedKeysText));
+  const keys = new AuthorizedKeys(sources, log);
+  const result = await keys.reload();
+  const failure = result.failures[0];
+  if (failure) throw new AgentError(AgentErrorCode.BAD_ARGUMENT, `cannot read authorized keys ${failure.source}: ${failure.error.message}`);
+  if (result.keys.length === 0) {
+    throw new AgentError(AgentErrorCode.NO_AUTHORIZED_KEYS, `no usable authorized key in ${sources.map((s) => s.name).join(', ')}`);
+  }
+  return keys;
+}
+
+export async function startAgent(input: AgentConfigInput | AgentConfig, deps: AgentDeps = {}): Promise<Agent> {
+  const config = resolveAgentConfig(input as AgentConfigInput);
+  const log = deps.log ?? createLogger(config.quiet ? 'warn' : config.logLevel);
+  const output = deps.output ?? (() => undefined);
+  const cwdIsDir = await stat(config.cwd).then((s) => s.isDirectory(), () => false);
+  if (!cwdIsDir) throw new AgentError(AgentErrorCode.BAD_ARGUMENT, `--cwd ${config.cwd} is not a directory`);
+  const keys = await loadKeys(config, log);
+  const cleanups: (() => Promise<void> | void)[] = [() => keys.close()];
+  const runCleanups = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    if (config.watchKeys) keys.watch();
+    const hostKey = generateHostKey();
+    const agentDir = await mkdtemp(join(config.agentDirParent ?? tmpdir(), 'converge-agent-'));
+    cleanups.push(() => rm(agentDir, { recursive: true, force: true }));
+    const user = currentUser(config);
+    const shell = resolveShell(config);
+    const ptyBackend = deps.ptyBackend ?? detectPtyBackend();
+    log.debug(`shell ${shell}, terminal backend ${ptyBackend}, agent dir ${agentDir}`);
+    let id = config.id ?? '';
+    const childEnv = (): Record<string, string> => {
+      const env: Record<string, string> = {};
+      for (const [name, value] of Object.entries(config.environment)) if (value !== undefined) env[name] = value;
+      return { ...env, ...config.env, CONVERGE_ID: id, agentdir: agentDir };
+    };
+    const server = new SshServer({
+      hostKey,
+      keys,
+      log,
+      session: { shell, cwd: config.cwd, childEnv, ptyBackend, sftp: config.sftp, killGraceMs: config.killGraceMs, log },
+    });
+    cleanups.push(() => server.close());
+    let listen: { host: string; port: number } | undefined;
+    if (config.listen) {
+      try {
+        const bound = await server.listen(config.listen.host, config.listen.port);
+        listen = { host: config.listen.host, port: bound.port };
+        log.info(`serving SSH on ${config.listen.host}:${bound.port}`);
+      } catch (error) {
+        throw new AgentError(AgentErrorCode.LISTEN_FAILED, `cannot listen on ${config.listen.host}:${config.listen.port}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+
+    let info: AgentInfoFile | undefined;
+    const publish = async (newId: string): Promise<void> => {
+      const changed = newId !== info?.id;
+      id = newId;
+      const client = config.relay ? clientUrl(config.relay, id) : undefined;
+      info = {
+        id,
+        relayUrl: config.relay?.wsBase,
+        clientUrl: client,
+        sshCommand: client ? relaySshCommand(client, user, id) : directSshCommand(listen!.host, listen!.port, user, id),
+        user,
+        fingerprint: hostKey.fingerprint,
+        knownHostsLine: knownHostsLine(id, hostKey),
+        agentDir,
+        listen,
+      };
+      if (config.infoFile) {
+        await writeFile(config.infoFile, `${JSON.stringify({ ...info, relayUrl: info.relayUrl ?? null, clientUrl: info.clientUrl ?? null }, null, 2)}\n`).catch((error: Error) => log.warn(`cannot write --info-file: ${error.message}`));
+      }
+      if (changed) output(formatBanner(info, keys.keys, config.quiet));
+    };
+
+    let resolveDone!: (code: ExitCode) => void;
+    const done = new Promise<ExitCode>((resolve) => (resolveDone = resolve));
+    let control: RelayControl | undefined;
+    if (config.relay) {
+      const relay = config.relay;
+      let asked = config.id;
+      let published: Promise<void> = Promise.resolve();
+      const onWelcome = (welcome: WelcomeMessage): void => {
+        if (welcome.idSource === 'generated' && asked) log.warn(`id ${asked} is in use; this agent got ${welcome.id} instead`);
+        asked = welcome.id;
+        published = published.then(() => publish(welcome.id));
+      };
+      const onOpen = (open: OpenMessage): void => {
+        log.debug(`relay asks for connection ${open.connectionId.slice(0, 6)}... from ${open.clientAddress ?? 'unknown address'}`);
+        openDataSocket(relay, open.connectionId).then(
+          (stream) => server.inject(stream, open.clientAddress),
+          (error: Error) => {
+            log.warn(`cannot open data socket: ${error.message}`);
+            control?.send({ type: MessageType.openFailed, connectionId: open.connectionId, reason: error.message.slice(0, 1000) });
+          },
+        );
+      };
+      control = new RelayControl({ relay, agent: agentInfo(config, user), requestedId: config.id, log, onWelcome, onOpen });
+      const started = control;
+      cleanups.push(() => started.close());
+      await control.start();
+      await published;
+      void control.ended.then(async (refusal) => {
+        if (!refusal) return;
+        await runCleanups();
+        resolveDone(refusal.exitCode);
+      });
+    } else {
+      await publish(config.id ?? generateId((size) => randomBytes(size)));
+    }
+
+    return {
+      get id() {
+        return id;
+      },
+      get info() {
+        return info!;
+      },
+      config,
+      done,
+      async close() {
+        await runCleanups();
+        resolveDone(ExitCode.ok);
+      },
+    };
+  } catch (error) {
+    await runCleanups();
+    throw error;
+  }
+}
+
+function agentInfo(config: AgentConfig, user: string) {
+  return {
+    hostname: hostname().slice(0, 255),
+    os: `${platform()} ${release()}`.slice(0, 255),
+    arch: arch(),
+    user: user.slice(0, 255),
+    cwd: config.cwd.slice(0, 4096),
+    version: config.version.slice(0, 64),
+  };
+}

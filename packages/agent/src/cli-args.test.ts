@@ -1,0 +1,42 @@
+import { AgentError } from './errors';
+import { HELP, parseCliArgs } from './cli-args';
+
+const run = (argv: string[], env: Record<string, string> = {}) => {
+  const command = parseCliArgs(argv, env);
+  if (command.kind !== 'run') throw new Error(command.kind);
+  return command.config;
+};
+
+test('flags, repeatable flags and environment', () => {
+  const config = run(
+    ['ws://127.0.0.1:8000', '--id', 'abc', '--authorized-keys', 'a', '--authorized-keys', 'b', '--env', 'X=1', '--env', 'Y=2', '--sftp', 'builtin', '--listen', '127.0.0.1:0', '--info-file', 'i.json', '--quiet'],
+    { CONVERGE_AUTHORIZED_KEYS: 'ssh-ed25519 AAAA', CONVERGE_LOG_LEVEL: 'debug' },
+  );
+  expect(config).toMatchObject({
+    relayUrl: 'ws://127.0.0.1:8000', id: 'abc', authorizedKeysFiles: ['a', 'b'], env: ['X=1', 'Y=2'], sftp: 'builtin',
+    listen: '127.0.0.1:0', infoFile: 'i.json', quiet: true, logLevel: 'debug', authorizedKeysText: 'ssh-ed25519 AAAA',
+  });
+  expect(run(['ws://x', '--log-level', 'warn'], { CONVERGE_LOG_LEVEL: 'debug' }).logLevel).toBe('warn');
+});
+
+test('help and version', () => {
+  expect(parseCliArgs(['-h'], {})).toEqual({ kind: 'help' });
+  expect(parseCliArgs(['--version'], {})).toEqual({ kind: 'version' });
+  for (const flag of ['--id', '--authorized-keys', '--cwd', '--env', '--sftp', '--listen', '--info-file', '--log-level', '--quiet', 'CONVERGE_AUTHORIZED_KEYS', 'CONVERGE_LOG_LEVEL']) {
+    expect(HELP).toContain(flag);
+  }
+  expect(HELP).toMatch(/4 +rejected by the relay/);
+});
+
+test('argument errors are AgentErrors with exit code 2', () => {
+  for (const argv of [['--bogus'], [], ['a', 'b'], ['ws://x', '--id']]) {
+    let error: unknown;
+    try {
+      parseCliArgs(argv, {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AgentError);
+    expect((error as AgentError).exitCode).toBe(2);
+  }
+});

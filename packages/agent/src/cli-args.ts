@@ -1,0 +1,102 @@
+// argv + environment -> AgentConfigInput, with the help text. Pure, so CLI errors are unit-tested.
+import { parseArgs } from 'node:util';
+import type { AgentConfigInput } from './config';
+import { AgentError, AgentErrorCode } from './errors';
+import type { LogLevel } from './log';
+import type { SftpMode } from './sftp';
+
+export const HELP = `Usage: converge-agent <relay-url> [options]
+
+Runs an SSH server inside this job and connects it out to a Converge relay, so a person can open a real
+shell here with plain OpenSSH. The relay only pipes encrypted bytes.
+
+Arguments:
+  <relay-url>                 the relay's base URL: ws://, wss://, http:// or https://HOST[:PORT][/path]
+
+Options:
+  --id ID                     ask the relay for this id (a-z, 0-9, inner '-', 3-63 chars)
+  --authorized-keys FILE      OpenSSH authorized_keys file (repeatable); reloaded when it changes
+  --cwd DIR                   working directory of shells (default: the current directory)
+  --env KEY=VALUE             extra environment variable for every shell/command (repeatable)
+  --sftp auto|system|builtin  sftp server: the system's sftp-server, the built-in one, or auto (default)
+  --listen HOST:PORT          also serve SSH directly on this TCP address (off by default)
+  --info-file FILE            write a JSON object {id, relayUrl, clientUrl, sshCommand, user, fingerprint,
+                              knownHostsLine, agentDir} after each welcome from the relay
+  --log-level LEVEL           error, warn, info (default) or debug
+  --quiet                     print only the ssh command and warnings/errors
+  -h, --help                  show this help
+  -V, --version               show the version
+
+Environment:
+  CONVERGE_AUTHORIZED_KEYS    authorized_keys lines inline (newline separated), e.g. from a CI secret
+  CONVERGE_LOG_LEVEL          default for --log-level
+
+Authorized keys: public key authentication only. Options honoured: restrict, no-pty, pty,
+no-port-forwarding, port-forwarding, command="..." (forced command, SSH_ORIGINAL_COMMAND set),
+environment="NAME=value", from="pattern-list", permitopen="host:port", expiry-time="YYYYMMDD[HHMM]".
+
+Exit codes:
+  0  normal end (also on SIGINT/SIGTERM)
+  1  unexpected internal error
+  2  bad arguments or configuration (including: no authorized keys)
+  3  could not reach the relay
+  4  rejected by the relay
+`;
+
+export type CliCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'run'; readonly config: AgentConfigInput };
+
+function bad(message: string): AgentError {
+  return new AgentError(AgentErrorCode.BAD_ARGUMENT, `${message} (see --help)`);
+}
+
+export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        id: { type: 'string' },
+        'authorized-keys': { type: 'string', multiple: true },
+        cwd: { type: 'string' },
+        env: { type: 'string', multiple: true },
+        sftp: { type: 'string' },
+        listen: { type: 'string' },
+        'info-file': { type: 'string' },
+        'log-level': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (error) {
+    throw bad((error as Error).message.split('\n')[0]!);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  if (positionals.length > 1) throw bad(`expected one relay URL, got ${positionals.length} arguments`);
+  const relayUrl = positionals[0];
+  if (relayUrl === undefined && values.listen === undefined) throw bad('missing <relay-url>');
+  return {
+    kind: 'run',
+    config: {
+      relayUrl,
+      id: values.id,
+      authorizedKeysFiles: values['authorized-keys'] ?? [],
+      authorizedKeysText: env.CONVERGE_AUTHORIZED_KEYS,
+      cwd: values.cwd,
+      environment: env,
+      env: values.env ?? [],
+      sftp: values.sftp as SftpMode | undefined,
+      listen: values.listen,
+      infoFile: values['info-file'],
+      logLevel: (values['log-level'] ?? (env.CONVERGE_LOG_LEVEL || undefined)) as LogLevel | undefined,
+      quiet: values.quiet ?? false,
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// The agent's configuration: a typed object with defaults and one validator. Core modules get a
+// validated AgentConfig; only the CLI reads argv and the environment.
+import { parseRelayUrl, ProtocolError, type RelayUrl, validateId } from '@converge/protocol';
+import { AgentError, AgentErrorCode } from './errors';
+import { isLogLevel, type LogLevel } from './log';
+import type { SftpMode } from './sftp';
+
+export const SFTP_MODES = ['auto', 'system', 'builtin'] as const satisfies readonly SftpMode[];
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What a caller gives startAgent; everything but `environment` has a default. */
+export interface AgentConfigInput {
+  /** Relay base URL (ws, wss, http or https). Optional only when `listen` is set. */
+  readonly relayUrl?: string;
+  /** The id to ask the relay for. */
+  readonly id?: string;
+  readonly authorizedKeysFiles?: readonly string[];
+  /** authorized_keys text given inline (CONVERGE_AUTHORIZED_KEYS). */
+  readonly authorizedKeysText?: string;
+  /** Reload key files when they change. Default true. */
+  readonly watchKeys?: boolean;
+  /** Working directory of shells. Default: the agent's own. */
+  readonly cwd?: string;
+  /** The environment children start from (the CLI passes process.env). */
+  readonly environment: Readonly<Record<string, string | undefined>>;
+  /** Extra `KEY=VALUE` for every child (--env). */
+  readonly env?: readonly string[] | Readonly<Record<string, string>>;
+  readonly sftp?: SftpMode;
+  /** `HOST:PORT` or an object: also serve SSH on this TCP address. */
+  readonly listen?: string | ListenAddress;
+  readonly infoFile?: string;
+  readonly logLevel?: LogLevel;
+  readonly quiet?: boolean;
+  /** Login shell; default $SHELL of `environment`, else bash, else sh. */
+  readonly shell?: string;
+  /** Where the per-run agent directory is created. Default os.tmpdir(). */
+  readonly agentDirParent?: string;
+  /** SIGHUP -> SIGKILL grace for children of a closed session. */
+  readonly killGraceMs?: number;
+  readonly version?: string;
+}
+
+export interface AgentConfig {
+  readonly relay?: RelayUrl;
+  readonly relayUrl?: string;
+  readonly id?: string;
+  readonly authorizedKeysFiles: readonly string[];
+  readonly authorizedKeysText?: string;
+  readonly watchKeys: boolean;
+  readonly cwd: string;
+  readonly environment: Readonly<Record<string, string | undefined>>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly sftp: SftpMode;
+  readonly listen?: ListenAddress;
+  readonly infoFile?: string;
+  readonly logLevel: LogLevel;
+  readonly quiet: boolean;
+  readonly shell?: string;
+  readonly agentDirParent?: string;
+  readonly killGraceMs: number;
+  readonly version: string;
+}
+
+export const AGENT_VERSION = '0.1.0';
+
+export const CONFIG_DEFAULTS = {
+  watchKeys: true,
+  sftp: 'auto',
+  logLevel: 'info',
+  quiet: false,
+  killGraceMs: 2000,
+  version: AGENT_VERSION,
+} as const;
+
+function bad(message: string, cause?: unknown): AgentError {
+  return new AgentError(AgentErrorCode.BAD_ARGUMENT, message, { cause });
+}
+
+/** `127.0.0.1:2222`, `[::1]:2222`, `localhost:0`. */
+export function parseListen(value: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw bad(`invalid --listen ${JSON.stringify(value)}: expected HOST:PORT (port 0-65535)`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** `KEY=VALUE` pairs into an object; names must be valid shell variable names. */
+export function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = eq > 0 ? pair.slice(0, eq) : '';
+    if (!ENV_NAME_PATTERN.test(name)) throw bad(`invalid --env ${JSON.stringify(pair)}: expected KEY=VALUE with KEY like [A-Za-z_][A-Za-z0-9_]*`);
+    out[name] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Fills defaults and checks every value; throws AgentError(BAD_ARGUMENT) with one readable line. */
+export function resolveAgentConfig(input: AgentConfigInput): AgentConfig {
+  let relay: RelayUrl | undefined;
+  if (input.relayUrl !== undefined) {
+    try {
+      relay = parseRelayUrl(input.relayUrl);
+    } catch (error) {
+      throw bad(error instanceof ProtocolError ? error.message : `invalid relay URL ${JSON.stringify(input.relayUrl)}`, error);
+    }
+  }
+  const listen = typeof input.listen === 'string' ? parseListen(input.listen) : input.listen;
+  if (!relay && !listen) throw bad('a relay URL is required (or --listen HOST:PORT to serve SSH without a relay)');
+  if (input.id !== undefined) {
+    try {
+      validateId(input.id);
+    } catch (error) {
+      throw bad(`--id: ${(error as Error).message}`, error);
+    }
+  }
+  const sftp = input.sftp ?? CONFIG_DEFAULTS.sftp;
+  if (!SFTP_MODES.includes(sftp)) throw bad(`invalid --sftp ${JSON.stringify(sftp)}: use ${SFTP_MODES.join(', ')}`);
+  const logLevel = input.logLevel ?? CONFIG_DEFAULTS.logLevel;
+  if (!isLogLevel(logLevel)) throw bad(`invalid log level ${JSON.stringify(logLevel)}: use error, warn, info or debug`);
+  const env = Array.isArray(input.env) ? parseEnvPairs(input.env as readonly string[]) : parseEnvPairs(Object.entries(input.env ?? {}).map(([k, v]) => `${k}=${v}`));
+  const files = input.authorizedKeysFiles ?? [];
+  const text = input.authorizedKeysText?.trim() ? input.authorizedKeysText : undefined;
+  if (files.length === 0 && !text) {
+    throw new AgentError(AgentErrorCode.NO_AUTHORIZED_KEYS, 'no authorized keys: pass --authorized-keys FILE or set CONVERGE_AUTHORIZED_KEYS');
+  }
+  const killGraceMs = input.killGraceMs ?? CONFIG_DEFAULTS.killGraceMs;
+  if (!Number.isFinite(killGraceMs) || killGraceMs < 0) throw bad('killGraceMs must be a number >= 0');
+  return {
+    relay,
+    relayUrl: input.relayUrl,
+    id: input.id,
+    authorizedKeysFiles: files,
+    authorizedKeysText: text,
+    watchKeys: input.watchKeys ?? CONFIG_DEFAULTS.watchKeys,
+    cwd: input.cwd ?? process.cwd(),
+    environment: input.environment,
+    env,
+    sftp,
+    listen,
+    infoFile: input.infoFile,
+    logLevel,
+    quiet: input.quiet ?? CONFIG_DEFAULTS.quiet,
+    shell: input.shell,
+    agentDirParent: input.agentDirParent,
+    killGraceMs,
+    version: input.version ?? CONFIG_DEFAULTS.version,
+  };
+}

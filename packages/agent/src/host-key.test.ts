@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempKeys } from './testing/harness';
+import { parseAuthorizedKeys } from './auth/authorized-keys';
+import { generateHostKey, knownHostsLine } from './host-key';
+
+test('fingerprints match ssh-keygen -lf, for the host key and for authorized keys', () => {
+  const keys = tempKeys(['me']);
+  try {
+    const host = generateHostKey();
+    const file = join(keys.dir, 'host.pub');
+    writeFileSync(file, `${host.publicKey}\n`);
+    expect(execFileSync('ssh-keygen', ['-lf', file], { encoding: 'utf8' }).split(' ')[1]).toBe(host.fingerprint);
+    const mine = execFileSync('ssh-keygen', ['-lf', `${keys.key('me')}.pub`], { encoding: 'utf8' }).split(' ')[1];
+    expect(parseAuthorizedKeys(keys.publicLine('me'), 'x').keys[0]!.fingerprint).toBe(mine);
+    expect(host.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  } finally {
+    keys.cleanup();
+  }
+});
+
+test('known_hosts line carries the id and its .converge alias', () => {
+  const host = generateHostKey();
+  expect(knownHostsLine('k3v9-x7qd', host)).toBe(`k3v9-x7qd,k3v9-x7qd.converge ${host.publicKey}`);
+  expect(host.publicKey).toMatch(/^ssh-ed25519 AAAA/);
+  expect(generateHostKey().fingerprint).not.toBe(host.fingerprint);
+});

@@ -1,0 +1,179 @@
+// One SSH session channel: pty-req, env, window-change, shell, exec, signal and the sftp subsystem,
+// bridged to one child process with backpressure both ways, honouring the key's authorized_keys options.
+import type { PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
+import type { AuthorizedKey } from './auth/authorized-keys';
+import type { Logger } from './log';
+import { attachSftp, type SftpMode } from './sftp';
+import { type ChildHandle, clampSize, FORWARDABLE_SIGNALS, PtyBackend, spawnChild } from './pty';
+import { ENV_NAME_PATTERN } from './config';
+
+export interface SessionSettings {
+  readonly shell: string;
+  readonly cwd: string;
+  /** The agent's environment plus --env, CONVERGE_ID and agentdir: the base of every child's. */
+  readonly childEnv: () => Record<string, string>;
+  readonly ptyBackend: PtyBackend;
+  readonly sftp: SftpMode;
+  readonly killGraceMs: number;
+  readonly log: Logger;
+}
+
+export interface ConnectionInfo {
+  readonly label: string;
+  readonly key: AuthorizedKey;
+}
+
+/** Children of one connection, so a disconnect (or agent shutdown) can end them all. */
+export class ChildSet {
+  private readonly children = new Set<ChildHandle>();
+
+  add(child: ChildHandle): void {
+    this.children.add(child);
+    void child.exited.then(() => this.children.delete(child));
+  }
+
+  get size(): number {
+    return this.children.size;
+  }
+
+  /** SIGHUP now, SIGKILL after the grace period for those still running; resolves when all exited. */
+  async hangUp(graceMs: number): Promise<void> {
+    const running = [...this.children];
+    await Promise.all(running.map((child) => hangUpOne(child, graceMs)));
+  }
+}
+
+async function hangUpOne(child: ChildHandle, graceMs: number): Promise<void> {
+  child.kill('SIGHUP');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+const MAX_CLIENT_ENV = 256;
+const MAX_ENV_VALUE = 64 * 1024;
+
+export function handleSession(session: Session, conn: ConnectionInfo, children: ChildSet, settings: SessionSettings): void {
+  const { log } = settings;
+  const options = conn.key.options;
+  const clientEnv: Record<string, string> = {};
+  let pty: (PseudoTtyInfo & { cols: number; rows: number }) | undefined;
+  let child: ChildHandle | undefined;
+  let started = false;
+
+  session.on('pty', (accept, reject, info) => {
+    if (options.noPty) {
+      log.info(`${conn.label}: pty refused (no-pty for key ${conn.key.fingerprint})`);
+      return reject?.();
+    }
+    if (settings.ptyBackend === PtyBackend.pipes) {
+      log.warn(`${conn.label}: pty refused: no terminal backend here (neither @lydell/node-pty nor util-linux script)`);
+      return reject?.();
+    }
+    pty = { ...info, ...clampSize(info.cols, info.rows), term: typeof info.term === 'string' && info.term ? info.term : 'xterm' };
+    accept?.();
+  });
+
+  session.on('window-change', (accept, reject, info) => {
+    if (!pty) return reject?.();
+    Object.assign(pty, clampSize(info.cols, info.rows));
+    child?.resize(pty.cols, pty.rows);
+    accept?.();
+  });
+
+  session.on('env', (accept, reject, info) => {
+    const ok = !started && ENV_NAME_PATTERN.test(info.key) && typeof info.val === 'string' && info.val.length <= MAX_ENV_VALUE;
+    if (!ok || Object.keys(clientEnv).length >= MAX_CLIENT_ENV) return reject?.();
+    clientEnv[info.key] = info.val;
+    accept?.();
+  });
+
+  session.on('signal', (accept, reject, info) => {
+    const name = String(info.name).replace(/^SIG/, '');
+    if (!child || !FORWARDABLE_SIGNALS.has(name)) return reject?.();
+    child.kill(`SIG${name}` as NodeJS.Signals);
+    accept?.();
+  });
+
+  const envFor = (originalCommand: string | undefined): Record<string, string> => {
+    const env: Record<string, string> = { ...settings.childEnv(), ...clientEnv };
+    for (const [name, value] of options.environment) env[name] = value;
+    if (pty) env.TERM = pty.term;
+    if (originalCommand !== undefined) env.SSH_ORIGINAL_COMMAND = originalCommand;
+    return env;
+  };
+
+  const run = (channel: ServerChannel, requested: string | undefined, kind: string): void => {
+    started = true;
+    const command = options.command ?? requested;
+    const args = command === undefined ? ['-l'] : ['-c', command];
+    const env = envFor(options.command !== undefined ? requested : undefined);
+    log.info(`${conn.label}: ${kind}${command === undefined ? '' : ` (${command.length} chars)`}${pty ? ` with pty ${pty.cols}x${pty.rows}` : ''}${options.command !== undefined ? ' [forced command]' : ''}`);
+    child = spawnChild(
+      { file: settings.shell, args, cwd: settings.cwd, env, cols: pty?.cols ?? 80, rows: pty?.rows ?? 24, term: pty?.term ?? 'dumb' },
+      pty !== undefined,
+      settings.ptyBackend,
+    );
+    children.add(child);
+    bridge(channel, child, conn, settings);
+  };
+
+  session.on('shell', (accept) => run(accept(), undefined, 'shell'));
+  session.on('exec', (accept, _reject, info) => run(accept(), info.command, 'exec'));
+
+  if (options.command !== undefined) {
+    // A forced command replaces subsystems too (as in OpenSSH): no sftp listener, so ssh2 emits
+    // 'subsystem' for sftp as well and the forced command runs on a plain channel.
+    session.on('subsystem', (accept, _reject, info) => run(accept(), info.name, `subsystem ${info.name}`));
+  } else {
+    attachSftp(session, { mode: settings.sftp, cwd: settings.cwd, env: envFor(undefined), log });
+    session.on('subsystem', (_accept, reject, info) => {
+      if (info.name === 'sftp') return; // served by attachSftp's own listener (system mode)
+      log.info(`${conn.label}: unknown subsystem ${JSON.stringify(String(info.name).slice(0, 40))} refused`);
+      reject();
+    });
+  }
+}
+
+/** Copies child output to the channel and channel input to the child, each side pausing the other
+ *  while its buffer is full; then reports the exit status and ends the channel (STACK.md pitfall 1). */
+function bridge(channel: ServerChannel, child: ChildHandle, conn: ConnectionInfo, settings: SessionSettings): void {
+  let open = true;
+  let blocked = 0;
+  const block = (stream: NodeJS.EventEmitter): void => {
+    if (blocked++ === 0) child.pauseOutput();
+    stream.once('drain', () => {
+      if (--blocked === 0) child.resumeOutput();
+    });
+  };
+  child.onOutput((chunk) => {
+    if (open && !channel.write(chunk)) block(channel);
+  });
+  child.onErrorOutput((chunk) => {
+    if (open && !channel.stderr.write(chunk)) block(channel.stderr);
+  });
+  channel.on('data', (chunk: Buffer) => {
+    if (child.write(chunk)) return;
+    channel.pause();
+    child.onceInputDrain(() => channel.resume());
+  });
+  channel.on('end', () => child.endInput());
+  channel.on('error', (error: Error) => settings.log.debug(`${conn.label}: channel error: ${error.message}`));
+  channel.on('close', () => {
+    if (!open) return;
+    open = false;
+    // The client went away first: drop further output (a paused pipe would never close) and hang up
+    // the child (SIGKILL if it ignores that).
+    blocked = 0;
+    child.resumeOutput();
+    void hangUpOne(child, settings.killGraceMs);
+  });
+  void child.exited.then((status) => {
+    settings.log.info(`${conn.label}: ${child.isTerminal ? 'terminal' : 'process'} exited ${status.signal ? `on SIG${status.signal}` : `with ${status.code}`}`);
+    if (!open) return;
+    open = false;
+    if (status.signal) channel.exit(status.signal, false, '');
+    else channel.exit(status.code ?? 0);
+    channel.end();
+  });
+}

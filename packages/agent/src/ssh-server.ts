@@ -1,0 +1,159 @@
+// The embedded SSH server: public-key authentication against the reloadable authorized keys, sessions
+// and `ssh -L` forwards, over any Duplex (relay data sockets) or an optional TCP listener.
+import { createServer, isIP, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type AuthContext, type Connection, Server } from 'ssh2';
+import type { AuthorizedKey } from './auth/authorized-keys';
+import { addressMatches } from './auth/from';
+import type { AuthorizedKeys } from './auth/key-source';
+import { handleDirectTcpip } from './forward';
+import type { HostKey } from './host-key';
+import type { Logger } from './log';
+import { ChildSet, handleSession, type SessionSettings } from './session';
+
+export interface SshServerOptions {
+  readonly hostKey: HostKey;
+  readonly keys: AuthorizedKeys;
+  readonly session: SessionSettings;
+  readonly log: Logger;
+}
+
+interface ConnectionRecord {
+  readonly client: Connection;
+  readonly children: ChildSet;
+}
+
+/** `1.2.3.4`, `1.2.3.4:5678`, `[::1]:5678` -> the bare IP; anything else -> undefined. */
+export function bareAddress(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  if (isIP(address)) return address;
+  const m = /^\[([^\]]+)\]:\d+$/.exec(address) ?? /^([^:]+):\d+$/.exec(address);
+  return m && isIP(m[1]!) ? m[1] : undefined;
+}
+
+function findKey(keys: AuthorizedKeys, ctx: AuthContext & { method: 'publickey' }, address: string | undefined): AuthorizedKey | undefined {
+  const now = Date.now();
+  return keys.match(ctx.key.data).find((entry) => {
+    if (entry.key.type !== ctx.key.algo && !(entry.type === 'ssh-rsa' && ctx.key.algo.startsWith('rsa-sha2-'))) {
+      // ssh2 reports rsa-sha2-* algos for ssh-rsa keys; other types must match exactly.
+      if (entry.type !== ctx.key.algo) return false;
+    }
+    if (entry.options.expiresAt && entry.options.expiresAt.getTime() <= now) return false;
+    if (entry.options.from && !addressMatches(entry.options.from, address)) return false;
+    return true;
+  });
+}
+
+export class SshServer {
+  private readonly server: Server;
+  private readonly connections = new Set<ConnectionRecord>();
+  private readonly listeners = new Set<NetServer>();
+  /** Every transport (TCP socket or data websocket stream), to destroy what does not end in time. */
+  private readonly sockets = new Set<Duplex>();
+  private nextNumber = 1;
+  private closing = false;
+
+  constructor(private readonly options: SshServerOptions) {
+    this.server = new Server({ hostKeys: [options.hostKey.privateKey], ident: 'Converge' }, (client, info) =>
+      this.onConnection(client, bareAddress(info.ip)),
+    );
+    this.server.on('error', (error: Error) => options.log.warn(`ssh server: ${error.message}`));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Serves one SSH connection over a Duplex (a relay data socket). `address` is the client's IP if known. */
+  inject(stream: Duplex, address: string | undefined): void {
+    // ssh2 reads these off the socket for its connection info; a websocket stream has none.
+    Object.assign(stream, { remoteAddress: address ?? 'relay', remotePort: 0, remoteFamily: address && isIP(address) === 6 ? 'IPv6' : 'IPv4' });
+    this.track(stream);
+    this.server.injectSocket(stream as unknown as Socket);
+  }
+
+  private track(socket: Duplex): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  /** Also serves SSH on a TCP port (benchmarks, tests, no relay). */
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    const tcp = createServer((socket) => {
+      socket.setNoDelay(true); // STACK.md pitfall 3
+      this.track(socket);
+      this.server.injectSocket(socket);
+    });
+    this.listeners.add(tcp);
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, host, () => {
+        tcp.removeListener('error', reject);
+        resolve();
+      });
+    });
+    tcp.on('error', (error) => this.options.log.warn(`listener: ${error.message}`));
+    return tcp.address() as AddressInfo;
+  }
+
+  private onConnection(client: Connection, address: string | undefined): void {
+    const { log, keys, session } = this.options;
+    const number = this.nextNumber++;
+    let label = `ssh#${number}`;
+    const record: ConnectionRecord = { client, children: new ChildSet() };
+    if (this.closing) return void client.end();
+    this.connections.add(record);
+    log.debug(`${label}: connection from ${address ?? 'the relay'}`);
+    let authorized: AuthorizedKey | undefined;
+
+    client.on('authentication', (ctx) => {
+      if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+      const entry = findKey(keys, ctx, address);
+      if (!entry) {
+        if (ctx.signature) log.info(`${label}: key ${ctx.key.algo} refused for user ${JSON.stringify(ctx.username)}`);
+        return ctx.reject(['publickey']);
+      }
+      // No signature: the client only asks whether this key would do. accept() answers PK_OK.
+      if (!ctx.signature || !ctx.blob) return ctx.accept();
+      if (!entry.key.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) {
+        log.warn(`${label}: bad signature for key ${entry.fingerprint}`);
+        return ctx.reject(['publickey']);
+      }
+      authorized = entry;
+      label = `ssh#${number} ${ctx.username}`;
+      log.info(`${label}: logged in with ${entry.fingerprint}${entry.comment ? ` (${entry.comment})` : ''} from ${address ?? 'the relay'}`);
+      ctx.accept();
+    });
+
+    client.on('ready', () => {
+      const key = authorized!;
+      client.on('session', (accept) => handleSession(accept(), { label, key }, record.children, session));
+      client.on('tcpip', (accept, reject, info) => handleDirectTcpip(accept, reject, info, key.options, label, log));
+      // Remote forwards (ssh -R), streamlocal and the like: not offered.
+      client.on('request', (_accept, reject) => reject?.());
+    });
+    client.on('error', (error: Error) => log.debug(`${label}: ${error.message}`));
+    client.on('close', () => {
+      this.connections.delete(record);
+      log.debug(`${label}: closed`);
+      void record.children.hangUp(session.killGraceMs);
+    });
+  }
+
+  /** Stops listeners, ends every connection and hangs up every child. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const grace = this.options.session.killGraceMs;
+    // net.Server.close waits for its sockets: stop accepting first, end the connections, then wait.
+    const stopped = [...this.listeners].map((tcp) => new Promise<void>((resolve) => tcp.close(() => resolve())));
+    const records = [...this.connections];
+    for (const { client } of records) client.end();
+    await Promise.all(records.map((r) => r.children.hangUp(grace)));
+    const timer = setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+    }, Math.min(grace, 1000));
+    await Promise.all(stopped);
+    clearTimeout(timer);
+    for (const socket of this.sockets) socket.destroy();
+  }
+}

@@ -1,0 +1,130 @@
+// What a careless or hostile client sends must not hurt the agent: bad handles, absurd lengths, malformed
+// packets, floods, clients killed mid-transfer. Handles and sftp-server processes must be released.
+import { spawn } from 'node:child_process';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findSystemSftpServer } from './find-server';
+import { MAX_READ_LENGTH } from './builtin/files';
+import { childPids, openFdsUnder, sftpBatch, sshOptions, waitFor, writeRandomFile } from './test-clients';
+import { PKT, RawSftp, packet, statusOf, str, stringOf, u32, u64 } from './test-raw-sftp';
+import { startTestServer, type TestServer } from './test-server';
+
+const STATUS = { OK: 0, EOF: 1, NO_SUCH_FILE: 2, FAILURE: 4, BAD_MESSAGE: 5, OP_UNSUPPORTED: 8 };
+const modes = findSystemSftpServer() ? (['builtin', 'system'] as const) : (['builtin'] as const);
+
+async function released(server: TestServer, mode: 'builtin' | 'system'): Promise<boolean> {
+  return mode === 'builtin'
+    ? waitFor(async () => (await openFdsUnder(server.home)).length === 0)
+    : waitFor(async () => (await childPids('sftp-server')).length === 0);
+}
+
+describe('built-in server under hostile requests', () => {
+  let server: TestServer;
+  let raw: RawSftp;
+  beforeEach(async () => {
+    server = await startTestServer({ mode: 'builtin' });
+    await writeFile(join(server.home, 'f'), Buffer.alloc(600 * 1024, 1));
+    raw = await RawSftp.open(server);
+  });
+  afterEach(async () => {
+    raw.close();
+    await server.close();
+  });
+
+  const open = async (id: number, path: string, pflags = 1): Promise<Buffer> => {
+    const reply = await raw.request(PKT.OPEN, id, str(path), u32(pflags), u32(0));
+    expect(reply.type).toBe(PKT.HANDLE);
+    return stringOf(reply);
+  };
+
+  test('bad handles, absurd lengths and offsets get status replies', async () => {
+    const bogus = Buffer.from('nope');
+    expect(statusOf(await raw.request(PKT.READ, 1, str(bogus), u64(0n), u32(10)))).toEqual({
+      code: STATUS.FAILURE,
+      message: 'Invalid handle',
+    });
+    expect(statusOf(await raw.request(PKT.WRITE, 2, str(Buffer.alloc(0)), u64(0n), str('x'))).code).toBe(STATUS.FAILURE);
+    expect(statusOf(await raw.request(PKT.CLOSE, 3, str(bogus))).code).toBe(STATUS.FAILURE);
+    expect(statusOf(await raw.request(PKT.READDIR, 4, str(bogus))).code).toBe(STATUS.FAILURE);
+    expect(statusOf(await raw.request(PKT.FSETSTAT, 5, str(bogus), u32(0))).code).toBe(STATUS.FAILURE);
+
+    const h = await open(10, 'f');
+    const big = await raw.request(PKT.READ, 11, str(h), u64(0n), u32(0xffffffff));
+    expect(big.type).toBe(PKT.DATA);
+    expect(stringOf(big).length).toBe(MAX_READ_LENGTH); // clamped, not 4 GiB
+    expect(statusOf(await raw.request(PKT.READ, 12, str(h), u64(2n ** 63n), u32(10))).code).toBe(STATUS.EOF);
+    expect(statusOf(await raw.request(PKT.READ, 13, str(h), u64(600n * 1024n), u32(10))).code).toBe(STATUS.EOF);
+    const dirHandle = stringOf(await raw.request(PKT.OPENDIR, 14, str('.')));
+    expect(statusOf(await raw.request(PKT.READ, 15, str(dirHandle), u64(0n), u32(10))).message).toBe(
+      'Handle is not a file',
+    );
+    expect(statusOf(await raw.request(PKT.CLOSE, 16, str(h))).code).toBe(STATUS.OK);
+    expect(statusOf(await raw.request(PKT.CLOSE, 17, str(h))).code).toBe(STATUS.FAILURE); // already closed
+
+    expect(statusOf(await raw.request(PKT.OPEN, 20, str('a\0b'), u32(1), u32(0))).code).toBe(STATUS.BAD_MESSAGE);
+    expect(statusOf(await raw.request(PKT.STAT, 21, str('x'.repeat(5000)))).code).toBe(STATUS.BAD_MESSAGE);
+    expect(statusOf(await raw.request(PKT.EXTENDED, 22, str('statvfs@openssh.com'), str('/'))).code).toBe(
+      STATUS.OP_UNSUPPORTED,
+    );
+    const exclusive = u32(0x08 | 0x20 | 0x02); // CREAT | EXCL | WRITE on an existing file: EEXIST
+    expect(statusOf(await raw.request(PKT.OPEN, 23, str('f'), exclusive, u32(0))).code).toBe(STATUS.FAILURE);
+    expect(statusOf(await raw.request(PKT.REMOVE, 24, str('missing'))).code).toBe(STATUS.NO_SUCH_FILE);
+  });
+
+  test('a flood of pipelined requests: every one answered, the rest refused, then business as usual', async () => {
+    const h = await open(1, 'f');
+    const count = 2000;
+    const replies = Array.from({ length: count }, (_, i) => raw.expect(100 + i));
+    raw.send(Buffer.concat(replies.map((_, i) => packet(PKT.READ, 100 + i, str(h), u64(BigInt(i * 100)), u32(32768)))));
+    const got = await Promise.all(replies);
+    const types = new Set(got.map((r) => (r.type === PKT.STATUS ? `status ${statusOf(r).message}` : r.type)));
+    expect([...types].every((t) => t === PKT.DATA || t === 'status Too many outstanding requests')).toBe(true);
+    expect(types.has(PKT.DATA)).toBe(true);
+    expect(statusOf(await raw.request(PKT.CLOSE, 5000, str(h))).code).toBe(STATUS.OK);
+  });
+
+  test('a malformed packet ends that session only', async () => {
+    // CLOSE with a 300-byte handle: ssh2 calls the packet malformed and closes the channel.
+    raw.send(packet(PKT.CLOSE, 1, str(Buffer.alloc(300))));
+    await new Promise((resolve) => raw.channel.once('close', resolve));
+    const again = await sftpBatch(server, ['ls']);
+    expect(again.code).toBe(0);
+  });
+
+  test('handles left open are closed when the connection drops', async () => {
+    for (let i = 0; i < 20; i++) await open(i + 1, 'f');
+    expect((await openFdsUnder(server.home)).length).toBe(20);
+    raw.conn.destroy();
+    expect(await waitFor(async () => (await openFdsUnder(server.home)).length === 0)).toBe(true);
+  });
+});
+
+describe.each(modes)('%s mode: a client killed mid-put', (mode) => {
+  test('leaves the server serving and releases the session', async () => {
+    const server = await startTestServer({ mode });
+    try {
+      const local = join(server.root, 'local');
+      await mkdir(local);
+      await writeRandomFile(join(local, 'big.bin'), 256 * 1024 * 1024);
+      const batch = join(server.root, 'batch');
+      await writeFile(batch, `put ${local}/big.bin big.bin\n`);
+      // Own process group, so the kill takes sftp and the ssh it runs.
+      const child = spawn('sftp', ['-b', batch, ...sshOptions(server), '-P', String(server.port), 'tester@127.0.0.1'], {
+        stdio: 'ignore',
+        detached: true,
+      });
+      const started = await waitFor(async () => (await stat(join(server.home, 'big.bin')).catch(() => undefined))?.size! > 1 << 20, 10_000);
+      expect(started).toBe(true);
+      process.kill(-(child.pid as number), 'SIGKILL');
+      await new Promise((resolve) => child.once('close', resolve));
+      expect((await stat(join(server.home, 'big.bin'))).size).toBeLessThan(256 * 1024 * 1024);
+
+      expect(await released(server, mode)).toBe(true);
+      const after = await sftpBatch(server, ['ls -l big.bin']);
+      expect(after.code).toBe(0);
+      expect(await released(server, mode)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+});

@@ -11,12 +11,15 @@ import {
   ProtocolErrorCode,
   RELAY_ERRORS,
   RelayErrorCode,
+  type SessionKind,
+  type StatusMessage,
 } from '@converge/protocol';
 import type { WebSocket } from 'ws';
 import type { Logger } from './log';
 import type { AgentHandle, Registry } from './registry';
 import type { ResumeSecrets } from './resume';
 import type { RelayStats } from './stats';
+import type { Admission } from './tokens';
 
 const HELLO_TIMEOUT_MS = 10_000;
 const REPLACED_CLOSE_CODE = 4409;
@@ -27,6 +30,12 @@ export interface AgentSessionDeps {
   readonly log: Logger;
   readonly stats: RelayStats;
   readonly heartbeatMs: number;
+  readonly allowShell: boolean;
+  readonly allowForwarding: boolean;
+  /** Checks an agent's token when the relay requires one. */
+  readonly admit?: (token: string | undefined, requestedId: string | undefined) => Admission;
+  /** False when the relay holds as many agents as it may. */
+  readonly hasRoomForAgent: () => boolean;
   /** A waiting client's connection failed on the agent's side. */
   readonly failConnection: (connectionId: string, code: RelayErrorCode, message: string) => void;
   readonly onClose: (session: AgentSession) => void;
@@ -34,16 +43,21 @@ export interface AgentSessionDeps {
 
 export interface ClientInfo {
   readonly index: number;
+  readonly connectionId: string;
   readonly address: string;
   readonly since: Date;
+  kind: SessionKind;
   readonly bytes: () => { in: number; out: number };
 }
+
+type Status = Omit<StatusMessage, 'type'>;
 
 export class AgentSession implements AgentHandle {
   id: string | undefined;
   info: AgentInfo | undefined;
   readonly connectedAt = new Date();
   readonly clients = new Set<ClientInfo>();
+  status: Status = {};
   private nextClientIndex = 1;
   private readonly waiting = new Set<string>();
   private readonly helloTimer: NodeJS.Timeout;
@@ -70,8 +84,13 @@ export class AgentSession implements AgentHandle {
     this.waiting.delete(connectionId);
   }
 
-  addClient(address: string, bytes: ClientInfo['bytes']): ClientInfo {
-    const client = { index: this.nextClientIndex++, address, since: new Date(), bytes };
+  /** Connections asked of this agent and not yet answered. */
+  get waitingCount(): number {
+    return this.waiting.size;
+  }
+
+  addClient(connectionId: string, address: string, bytes: ClientInfo['bytes']): ClientInfo {
+    const client: ClientInfo = { index: this.nextClientIndex++, connectionId, address, since: new Date(), kind: 'ssh', bytes };
     this.clients.add(client);
     return client;
   }
@@ -111,6 +130,7 @@ export class AgentSession implements AgentHandle {
         this.warnedUnknownType = true;
         return;
       }
+      this.deps.stats.countHandshakeFailure('protocol');
       return this.refuse(RelayErrorCode.PROTOCOL_ERROR, problem.message);
     }
     void this.onMessage(message).catch((error: Error) => {
@@ -126,6 +146,18 @@ export class AgentSession implements AgentHandle {
       case MessageType.heartbeat:
         if (!message.reply) this.send({ type: MessageType.heartbeat, sentAt: message.sentAt, reply: true });
         return;
+      case MessageType.status:
+        if (this.id === undefined) return this.refuse(RelayErrorCode.PROTOCOL_ERROR, 'status before hello');
+        this.status = { ...this.status, ...withoutType(message) };
+        return;
+      case MessageType.session: {
+        for (const client of this.clients) {
+          if (client.connectionId !== message.connectionId) continue;
+          client.kind = message.event === 'opened' ? message.kind : 'ssh';
+          this.deps.log.info('session', { id: this.id, client: client.index, event: message.event, kind: message.kind });
+        }
+        return;
+      }
       case MessageType.openFailed:
         if (!this.waiting.delete(message.connectionId)) return;
         this.deps.failConnection(message.connectionId, RelayErrorCode.AGENT_GONE, `the agent could not open the connection: ${message.reason}`);
@@ -139,6 +171,15 @@ export class AgentSession implements AgentHandle {
     if (this.id !== undefined) return this.refuse(RelayErrorCode.PROTOCOL_ERROR, 'hello sent twice');
     clearTimeout(this.helloTimer);
     const { requestedId, resumeSecret } = message;
+    const admission = this.deps.admit?.(message.token, requestedId);
+    if (admission && !admission.ok) {
+      this.deps.stats.countHandshakeFailure('token');
+      return this.refuse(RelayErrorCode.UNAUTHORIZED, admission.reason);
+    }
+    if (!this.deps.hasRoomForAgent()) {
+      this.deps.stats.countHandshakeFailure('max_agents');
+      return this.refuse(RelayErrorCode.LIMIT_REACHED, 'the relay holds as many agents as it may (--max-agents)');
+    }
     const resumeVerified = requestedId !== undefined && resumeSecret !== undefined && this.deps.secrets.verify(requestedId, resumeSecret);
     const claim = await this.deps.registry.claim({ requestedId, resumeVerified }, this);
     if (this.ws.readyState !== this.ws.OPEN) {
@@ -147,8 +188,7 @@ export class AgentSession implements AgentHandle {
     }
     this.id = claim.id;
     this.info = message.agent;
-    this.deps.stats.agentsConnected++;
-    this.deps.stats.agentRegistrations[claim.idSource]++;
+    this.deps.stats.agentJoined(claim.idSource);
     this.send({
       type: MessageType.welcome,
       id: claim.id,
@@ -156,6 +196,8 @@ export class AgentSession implements AgentHandle {
       resumeSecret: this.deps.secrets.issue(claim.id),
       heartbeatMs: this.deps.heartbeatMs,
       ...(requestedId !== undefined && { requestedId }),
+      ...(!this.deps.allowShell && { allowShell: false }),
+      ...(!this.deps.allowForwarding && { allowForwarding: false }),
     });
     this.deps.log.info('agent registered', {
       id: claim.id,
@@ -174,10 +216,15 @@ export class AgentSession implements AgentHandle {
     }
     this.waiting.clear();
     if (this.id !== undefined) {
-      this.deps.stats.agentsConnected--;
+      this.deps.stats.agentLeft();
       await this.deps.registry.release(this.id, this);
       this.deps.log.info('agent left', { id: this.id, code });
     }
     this.deps.onClose(this);
   }
+}
+
+function withoutType(message: StatusMessage): Status {
+  const { type: _type, ...rest } = message;
+  return rest;
 }

@@ -29,6 +29,8 @@ export interface BrokerDeps {
   readonly log: Logger;
   readonly stats: RelayStats;
   readonly openTimeoutMs: number;
+  /** 0 = no limit. */
+  readonly maxClientsPerAgent: number;
 }
 
 const OUTCOME_OF: Partial<Record<RelayErrorCode, ConnectionOutcome>> = {
@@ -54,6 +56,11 @@ export class ConnectionBroker {
       stats.countConnection(ConnectionOutcome.unknownId);
       log.info('client refused: unknown id', { id, address });
       return refuseUpgrade(socket, RelayErrorCode.UNKNOWN_ID, `no agent is connected with id ${id}`);
+    }
+    const max = this.deps.maxClientsPerAgent;
+    if (max > 0 && agent.clients.size + agent.waitingCount >= max) {
+      stats.countConnection(ConnectionOutcome.refused);
+      return refuseUpgrade(socket, RelayErrorCode.LIMIT_REACHED, `agent ${id} already has ${max} clients (--max-clients-per-agent)`);
     }
     const connectionId = generateConnectionId(randomBytes);
     const timer = setTimeout(
@@ -88,7 +95,7 @@ export class ConnectionBroker {
     wss.handleUpgrade(request, socket, head, (data) => {
       wss.handleUpgrade(pending.request, pending.socket, pending.head, (client) => {
         stats.countConnection(ConnectionOutcome.paired);
-        this.pair(agent, pending.agentId, pending.address, client, data);
+        this.pair(agent, connectionId, pending, client, data);
       });
     });
   }
@@ -117,22 +124,32 @@ export class ConnectionBroker {
     return pending;
   }
 
-  private pair(agent: AgentSession, id: string, address: string, client: WebSocket, data: WebSocket): void {
+  /** Bytes moved by the open pipes, for the live byte counters. */
+  liveBytes(): { clientToAgent: number; agentToClient: number } {
+    let clientToAgent = 0;
+    let agentToClient = 0;
+    for (const pipe of this.pipes) {
+      clientToAgent += pipe.bytesAtoB;
+      agentToClient += pipe.bytesBtoA;
+    }
+    return { clientToAgent, agentToClient };
+  }
+
+  private pair(agent: AgentSession, connectionId: string, pending: PendingClient, client: WebSocket, data: WebSocket): void {
     const { heartbeat, log, stats } = this.deps;
+    const { agentId: id, address } = pending;
     heartbeat.track(client);
     heartbeat.track(data);
     const started = Date.now();
     const pipe = pipeEndpoints(webSocketEndpoint(client), webSocketEndpoint(data));
-    const info = agent.addClient(address, () => ({ in: pipe.bytesAtoB, out: pipe.bytesBtoA }));
+    const info = agent.addClient(connectionId, address, () => ({ in: pipe.bytesAtoB, out: pipe.bytesBtoA }));
     this.pipes.add(pipe);
-    stats.clientsConnected++;
+    stats.clientJoined();
     log.info('client connected', { id, address, client: info.index });
     void pipe.closed.then((result) => {
       this.pipes.delete(pipe);
       agent.clients.delete(info);
-      stats.clientsConnected--;
-      stats.bytesClientToAgent += result.bytesAtoB;
-      stats.bytesAgentToClient += result.bytesBtoA;
+      stats.clientLeft(result.bytesAtoB, result.bytesBtoA);
       log.info('client disconnected', {
         id,
         address,

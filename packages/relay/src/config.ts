@@ -20,6 +20,23 @@ export interface RelayConfig {
   readonly maxDataFrameBytes: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /** Believe X-Forwarded-For/-Proto/-Host (only behind a proxy that sets them). */
+  readonly trustProxy: boolean;
+  /** When set, /sessions data and /api/sessions need this token. */
+  readonly adminToken?: string;
+  /** When set, agents must present a token signed with (or equal to) this secret. */
+  readonly agentTokenSecret?: string;
+  /** PEM files; both or neither. Reloaded when they change. */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /** 0 = no limit. */
+  readonly maxAgents: number;
+  readonly maxClientsPerAgent: number;
+  readonly maxConnectionsPerAddress: number;
+  /** Relay policy sent to every agent. */
+  readonly allowShell: boolean;
+  readonly allowForwarding: boolean;
+  readonly statsd?: { readonly host: string; readonly port: number; readonly prefix: string };
 }
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
@@ -32,13 +49,19 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   maxDataFrameBytes: MAX_DATA_FRAME_BYTES,
   logLevel: 'info',
   logFormat: 'text',
+  trustProxy: false,
+  maxAgents: 10_000,
+  maxClientsPerAgent: 32,
+  maxConnectionsPerAddress: 256,
+  allowShell: true,
+  allowForwarding: true,
 };
 
 const LOG_LEVELS: readonly string[] = ['error', 'warn', 'info', 'debug'];
 
 /** Fills defaults and checks every field; throws RelayConfigError naming the first bad one. */
 export function resolveRelayConfig(input: Partial<RelayConfig>): RelayConfig {
-  const config = { ...DEFAULT_RELAY_CONFIG, ...stripUndefined(input) };
+  const config: { -readonly [K in keyof RelayConfig]: RelayConfig[K] } = { ...DEFAULT_RELAY_CONFIG, ...stripUndefined(input) };
   const fail = (field: string, why: string): never => {
     throw new RelayConfigError(`${field}: ${why}`);
   };
@@ -55,6 +78,13 @@ export function resolveRelayConfig(input: Partial<RelayConfig>): RelayConfig {
   if (!(config.maxDataFrameBytes >= 64 * 1024)) fail('max frame', 'must be at least 64 KiB');
   if (!LOG_LEVELS.includes(config.logLevel)) fail('log level', `must be one of ${LOG_LEVELS.join(', ')}`);
   if (config.logFormat !== 'text' && config.logFormat !== 'json') fail('log format', 'must be text or json');
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) fail('tls', '--tls-cert and --tls-key go together');
+  for (const field of ['maxAgents', 'maxClientsPerAgent', 'maxConnectionsPerAddress'] as const) {
+    if (!Number.isInteger(config[field]) || config[field] < 0) fail(field, 'must be a whole number (0 = no limit)');
+  }
+  if (config.adminToken === '') fail('admin token', 'must not be empty');
+  if (config.agentTokenSecret === '') fail('agent token secret', 'must not be empty');
+  if (config.statsd && !(config.statsd.port > 0 && config.statsd.port < 65536)) fail('statsd port', 'must be 1-65535');
   return config;
 }
 

@@ -1,19 +1,27 @@
-// startRelay: the HTTP server, its upgrade routing (agent control sockets, clients, data sockets), the
-// plain HTTP endpoints, and a graceful shutdown.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// startRelay: the HTTP(S) server, its upgrade routing (agent control sockets, clients, data sockets),
+// the plain HTTP endpoints, limits, and a graceful shutdown.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { encodeHttpError, matchRoute, RelayErrorCode, type RelayErrorCode as Code, RELAY_ERRORS } from '@converge/protocol';
+import { matchRoute, RelayErrorCode, type RelayErrorCode as Code } from '@converge/protocol';
 import { AgentSession } from './agent-session';
 import { ConnectionBroker, type PendingClient } from './broker';
 import { type RelayConfig, resolveRelayConfig } from './config';
 import { RelayListenError } from './errors';
+import { SnapshotEvents } from './events';
 import { Heartbeat } from './heartbeat';
+import { clientAddress, handleHttp } from './http-routes';
+import { AddressLimiter, RefusalLog } from './limits';
 import { type Logger, silentLogger } from './log';
 import { InMemoryRegistry, type Registry } from './registry';
 import { ResumeSecrets } from './resume';
+import { buildSnapshot } from './snapshot';
 import { RelayStats } from './stats';
-import { createSocketServers, isWebSocketUpgrade, peerAddress, refuseUpgrade } from './upgrade';
+import { statsdSink } from './statsd';
+import { createTlsServer } from './tls';
+import { checkAgentToken } from './tokens';
+import { createSocketServers, isWebSocketUpgrade, refuseUpgrade } from './upgrade';
+import { VERSION } from './version';
 
 export interface RelayOptions {
   readonly log?: Logger;
@@ -23,7 +31,7 @@ export interface RelayOptions {
 
 export interface Relay {
   readonly config: RelayConfig;
-  /** `http://HOST:PORT/base`, with the port actually bound. */
+  /** `http(s)://HOST:PORT/base`, with the port actually bound. */
   readonly url: string;
   readonly port: number;
   readonly stats: RelayStats;
@@ -39,30 +47,56 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   const log = options.log ?? silentLogger();
   const registry = options.registry ?? new InMemoryRegistry<PendingClient>(config.resumeGraceMs);
   const stats = new RelayStats();
+  if (config.statsd) stats.addSink(statsdSink(config.statsd, log));
   const secrets = new ResumeSecrets(config.resumeKey);
   const sockets = createSocketServers(config.maxDataFrameBytes);
   const heartbeat = new Heartbeat(config.heartbeatMs, () => log.info('peer missed its heartbeat; dropped'));
-  const broker = new ConnectionBroker({ registry, wss: sockets.data, heartbeat, log, stats, openTimeoutMs: config.openTimeoutMs });
+  const broker = new ConnectionBroker({
+    registry,
+    wss: sockets.data,
+    heartbeat,
+    log,
+    stats,
+    openTimeoutMs: config.openTimeoutMs,
+    maxClientsPerAgent: config.maxClientsPerAgent,
+  });
+  stats.liveBytes = () => broker.liveBytes();
   const agents = new Set<AgentSession>();
+  const startedAt = new Date();
+  const limiter = new AddressLimiter(config.maxConnectionsPerAddress);
+  const refusals = new RefusalLog(log);
+  const snapshot = () => buildSnapshot(agents, { version: VERSION, startedAt });
+  const events = new SnapshotEvents(snapshot);
+  const secret = config.agentTokenSecret;
   let shuttingDown = false;
 
-  const refuse = (socket: Duplex, code: Code, message: string): void => {
+  const refuse = (socket: Duplex, code: Code, message: string, address: string): void => {
     stats.countUpgradeFailure(code);
-    log.info('upgrade refused', { code, reason: message });
+    refusals.refused(code, address, { reason: message });
     refuseUpgrade(socket, code, message);
+  };
+
+  /** Counts a client or agent socket against its address's limit for as long as it is open. */
+  const admitAddress = (socket: Duplex, address: string): boolean => {
+    if (!limiter.acquire(address)) return false;
+    socket.once('close', () => limiter.release(address));
+    return true;
   };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => log.debug('socket error', { error: error.message }));
-    if (shuttingDown) return refuse(socket, RelayErrorCode.SHUTTING_DOWN, 'the relay is shutting down');
-    const route = matchRoute(pathOf(request), config.basePath);
-    if (route.kind === 'other') return refuse(socket, RelayErrorCode.NOT_FOUND, `no websocket endpoint at ${route.path}`);
-    if (route.kind === 'invalid') return refuse(socket, RelayErrorCode.BAD_REQUEST, route.reason);
-    if (!isWebSocketUpgrade(request)) return refuse(socket, RelayErrorCode.BAD_REQUEST, 'not a valid websocket upgrade');
-    const address = peerAddress(request);
+    const address = clientAddress(config.trustProxy, request);
+    if (shuttingDown) return refuse(socket, RelayErrorCode.SHUTTING_DOWN, 'the relay is shutting down', address);
+    const route = matchRoute(new URL(request.url ?? '/', 'http://relay.invalid').pathname, config.basePath);
+    if (route.kind === 'other') return refuse(socket, RelayErrorCode.NOT_FOUND, `no websocket endpoint at ${route.path}`, address);
+    if (route.kind === 'invalid') return refuse(socket, RelayErrorCode.BAD_REQUEST, route.reason, address);
+    if (!isWebSocketUpgrade(request)) return refuse(socket, RelayErrorCode.BAD_REQUEST, 'not a valid websocket upgrade', address);
+    if (route.kind !== 'data' && !admitAddress(socket, address)) {
+      return refuse(socket, RelayErrorCode.LIMIT_REACHED, `too many connections from ${address} (--max-connections-per-address)`, address);
+    }
     const failed = (error: Error) => {
       log.error('upgrade failed', { error: error.message });
-      refuse(socket, RelayErrorCode.INTERNAL, 'relay error');
+      refuse(socket, RelayErrorCode.INTERNAL, 'relay error', address);
     };
     switch (route.kind) {
       case 'agent':
@@ -74,6 +108,10 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
             log,
             stats,
             heartbeatMs: config.heartbeatMs,
+            allowShell: config.allowShell,
+            allowForwarding: config.allowForwarding,
+            admit: secret === undefined ? undefined : (token, requestedId) => checkAgentToken(secret, token, requestedId),
+            hasRoomForAgent: () => config.maxAgents === 0 || stats.agentsConnected < config.maxAgents,
             failConnection: (connectionId, code, message) => broker.fail(connectionId, code, message),
             onClose: (closed) => agents.delete(closed),
           });
@@ -86,15 +124,34 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     }
   };
 
-  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
-    const path = pathOf(request);
-    const route = path.startsWith(config.basePath) ? path.slice(config.basePath.length) || '/' : path;
-    if (route === '/healthz') return sendJson(response, 200, { status: 'ok' });
-    if (route === '/readyz') return sendJson(response, shuttingDown ? 503 : 200, { status: shuttingDown ? 'shutting down' : 'ready' });
-    sendError(response, RelayErrorCode.NOT_FOUND, `nothing at ${path}`);
+  const routes = {
+    basePath: config.basePath,
+    version: VERSION,
+    adminToken: config.adminToken,
+    trustProxy: config.trustProxy,
+    tls: config.tlsCert !== undefined,
+    stats,
+    events,
+    snapshot,
+    isShuttingDown: () => shuttingDown,
   };
-
-  const server = createServer(onRequest);
+  const onRequest = (request: IncomingMessage, response: import('node:http').ServerResponse) => {
+    try {
+      handleHttp(routes, request, response);
+    } catch (error) {
+      log.error('request failed', { error: (error as Error).message });
+      if (!response.headersSent) response.writeHead(500).end();
+    }
+  };
+  let stopWatching = () => undefined as void;
+  let server: Server;
+  if (config.tlsCert && config.tlsKey) {
+    const tls = createTlsServer(config.tlsCert, config.tlsKey, onRequest, log);
+    server = tls.server as unknown as Server;
+    stopWatching = tls.stopWatching;
+  } else {
+    server = createServer(onRequest);
+  }
   server.on('upgrade', onUpgrade);
   server.on('clientError', (error, socket) => {
     stats.countUpgradeFailure('malformed_http');
@@ -111,32 +168,29 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     shuttingDown = true;
     log.info('relay shutting down', { agents: agents.size, clients: broker.activeCount });
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    events.close();
     server.closeIdleConnections?.();
     broker.close();
     for (const agent of agents) agent.close(1001, 'relay shutting down');
     heartbeat.stop();
+    stopWatching();
     const deadline = setTimeout(() => server.closeAllConnections?.(), SHUTDOWN_GRACE_MS);
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS + 100))]);
     clearTimeout(deadline);
     sockets.control.close();
     sockets.data.close();
+    stats.close();
   };
 
   return {
     config,
-    url: `http://${shownHost}:${port}${config.basePath}`,
+    url: `${config.tlsCert ? 'https' : 'http'}://${shownHost}:${port}${config.basePath}`,
     port,
     stats,
     agents,
     server,
     close,
   };
-}
-
-function pathOf(request: IncomingMessage): string {
-  const raw = request.url ?? '/';
-  const end = raw.search(/[?#]/);
-  return end === -1 ? raw : raw.slice(0, end);
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -149,16 +203,4 @@ function listen(server: Server, host: string, port: number): Promise<void> {
       resolve();
     });
   });
-}
-
-export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  response.end(text);
-}
-
-function sendError(response: ServerResponse, code: Code, message: string): void {
-  const text = encodeHttpError(code, message);
-  response.writeHead(RELAY_ERRORS[code].status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
 }

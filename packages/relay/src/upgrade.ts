@@ -39,7 +39,3 @@ export function createSocketServers(maxDataFrameBytes: number) {
   };
 }
 
-/** The client's address: the TCP peer (a trusted proxy's forwarded address comes with --trust-proxy). */
-export function peerAddress(request: IncomingMessage): string {
-  return request.socket.remoteAddress ?? 'unknown';
-}

@@ -1,0 +1,61 @@
+// What `npx` will get: npm pack the three CLIs, install the tarballs into an empty directory, and use
+// only what was installed: --help of each, and one real session where ssh runs the ssh command the
+// installed agent printed (its `npx -y @converge/wsproxy` resolves to the installed tarball).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, makeKey, ROOT, run, startProcess, tempDir, waitFor } from './harness';
+
+const PACKAGES = ['agent', 'relay', 'wsproxy'] as const;
+
+describe('packed tarballs', () => {
+  let app: string;
+  const bin = (name: string) => join(app, 'node_modules/.bin', `converge-${name}`);
+
+  beforeAll(() => {
+    const out = tempDir('converge-pack-');
+    for (const name of PACKAGES) {
+      execFileSync('npm', ['pack', '--silent', '--pack-destination', out, '-w', `@converge/${name}`], { cwd: ROOT, stdio: 'ignore' });
+    }
+    const tarballs = readdirSync(out).filter((file) => file.endsWith('.tgz')).map((file) => join(out, file));
+    expect(tarballs).toHaveLength(3);
+    app = join(out, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(join(app, 'package.json'), '{ "private": true }\n');
+    execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], { cwd: app, stdio: 'ignore', timeout: 120_000 });
+  }, 180_000);
+  afterAll(cleanup);
+
+  it('ships bundles without dependencies to download', () => {
+    for (const name of PACKAGES) {
+      const manifest = JSON.parse(readFileSync(join(app, 'node_modules/@converge', name, 'package.json'), 'utf8'));
+      expect(manifest.dependencies ?? {}).toEqual({});
+      expect(manifest.scripts?.install ?? manifest.scripts?.postinstall).toBeUndefined();
+    }
+  });
+
+  it.each(PACKAGES)('converge-%s --help and --version work from the installed tarball', async (name) => {
+    const help = await run(bin(name), ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: converge-/);
+    expect(help.stdout).toMatch(/Exit codes/);
+    expect((await run(bin(name), ['--version'])).stdout).toBe('0.1.0\n');
+  });
+
+  it('runs a real session through the installed relay, agent and wsproxy, with the printed command', async () => {
+    const dir = tempDir();
+    const key = makeKey(dir, 'person');
+    const relay = startProcess(bin('relay'), ['--host', '127.0.0.1', '--port', '0']);
+    const url = await waitFor('relay', () => /listening on (http:\/\/\S+)/.exec(relay.stdout())?.[1], 15_000, relay);
+    const infoFile = join(dir, 'info.json');
+    const agent = startProcess(bin('agent'), [url, '--authorized-keys', key.publicKey, '--info-file', infoFile], { cwd: dir });
+    const info = await waitFor('agent', () => { try { return JSON.parse(readFileSync(infoFile, 'utf8')); } catch { return undefined; } }, 20_000, agent);
+    expect(info.sshCommand).toMatch(/^ssh -o ProxyCommand='npx -y @converge\/wsproxy ws:\/\/127\.0\.0\.1:\d+\/client\/[a-z0-9-]+' \S+@\S+$/);
+    writeFileSync(join(dir, 'known_hosts'), `${info.knownHostsLine}\n`);
+    const strict = `-F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i ${key.privateKey} -o UserKnownHostsFile=${join(dir, 'known_hosts')} -o StrictHostKeyChecking=yes`;
+    const command = `${(info.sshCommand as string).replace(/^ssh /, `ssh ${strict} `)} 'echo packed-ok from $CONVERGE_ID'`;
+    const result = await run('sh', ['-c', `cd ${app} && ${command}`], { env: { npm_config_yes: 'true', npm_config_offline: 'true' } });
+    expect(result.stdout).toBe(`packed-ok from ${info.id}\n`);
+    expect(result.code).toBe(0);
+  });
+});

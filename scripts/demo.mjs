@@ -14,7 +14,7 @@ const cli = (name) => join(root, 'packages', name, 'dist', 'cli.js');
 
 for (const name of ['relay', 'agent', 'wsproxy']) {
   if (!existsSync(cli(name))) {
-    console.error(`demo: ${cli(name)} is missing; run: npm ci && npm run build`);
+    console.error(`demo: ${cli(name)} is missing; run: npm install && npm run build`);
     process.exit(2);
   }
 }

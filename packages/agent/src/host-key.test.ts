@@ -26,3 +26,12 @@ test('known_hosts line carries the id and its .converge alias', () => {
   expect(host.publicKey).toMatch(/^ssh-ed25519 AAAA/);
   expect(generateHostKey().fingerprint).not.toBe(host.fingerprint);
 });
+
+test('every generated host key parses: ssh2 keygen drops a leading zero byte about one time in 256', () => {
+  const { utils } = require('ssh2') as typeof import('ssh2');
+  for (let i = 0; i < 2000; i++) {
+    const host = generateHostKey();
+    expect(utils.parseKey(host.privateKey)).not.toBeInstanceOf(Error);
+    expect(Buffer.from(host.publicKey.split(' ')[1]!, 'base64')).toHaveLength(51);
+  }
+});

@@ -17,14 +17,27 @@ export function fingerprintOf(publicBlob: Uint8Array): string {
   return `SHA256:${createHash('sha256').update(publicBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
+/**
+ * ssh2's keygen strips leading zero bytes from the ed25519 public key, so about one key in 256 comes out
+ * 31 bytes long and is refused by ssh2's own parser ("Malformed OpenSSH public key"). Such keys are
+ * drawn again: the key space loses 1/256 of its keys, which costs no meaningful strength.
+ */
 export function generateHostKey(): HostKey {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const parsed = utils.parseKey(pair.public);
+  for (let attempt = 1; ; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    const parsed = utils.parseKey(pair.public);
+    const parsedPrivate = utils.parseKey(pair.private);
+    if (!(parsed instanceof Error) && !(parsedPrivate instanceof Error)) return hostKeyOf(pair.private, parsed);
+    if (attempt >= 64) throw parsed instanceof Error ? parsed : (parsedPrivate as Error);
+  }
+}
+
+function hostKeyOf(privateKey: string, parsed: ReturnType<typeof utils.parseKey>): HostKey {
   if (parsed instanceof Error) throw parsed;
   const key = Array.isArray(parsed) ? parsed[0]! : parsed;
   const blob = key.getPublicSSH();
   return {
-    privateKey: pair.private,
+    privateKey,
     publicKey: `${key.type} ${blob.toString('base64')}`,
     fingerprint: fingerprintOf(blob),
     type: key.type,

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Server, utils, type Connection } from 'ssh2';
 import winston, { type Logger } from 'winston';
+import { generateHostKey } from '../host-key';
 import { attachSftp, type SftpMode } from './index';
 
 const execFileAsync = promisify(execFile);
@@ -51,7 +52,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test', '-f', keyPath]);
   const allowed = utils.parseKey(await readFile(`${keyPath}.pub`, 'utf8'));
   if (allowed instanceof Error) throw allowed;
-  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  const hostKey = generateHostKey().privateKey;
   const logs: string[] = [];
   const log = memoryLogger(logs);
   const connections = new Set<Connection>();

@@ -83,7 +83,7 @@ export interface RelayProc extends Proc {
 
 export async function startRelay(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RelayProc> {
   const proc = startProcess(process.execPath, [CLI.relay, '--host', '127.0.0.1', '--port', '0', ...args], { env });
-  const url = await waitFor('relay to listen', () => /listening on (http:\/\/\S+)/.exec(proc.stdout())?.[1], 15_000, proc);
+  const url = await waitFor('relay to listen', () => /listening on (https?:\/\/\S+)/.exec(proc.stdout())?.[1], 15_000, proc);
   return { ...proc, url, wsUrl: url.replace(/^http/, 'ws'), port: Number(new URL(url).port) };
 }
 
@@ -120,12 +120,12 @@ export function knownHostsFor(info: AgentInfo, dir: string): string {
   return file;
 }
 
-export function proxyCommand(url: string): string {
-  return `${process.execPath} ${CLI.wsproxy} ${url}`;
+export function proxyCommand(url: string, proxyArgs: string[] = []): string {
+  return [process.execPath, CLI.wsproxy, ...proxyArgs, url].join(' ');
 }
 
 /** ssh options that make the real client strict and non-interactive, through wsproxy to the agent. */
-export function sshOptions(info: AgentInfo, key: Key, knownHosts: string, extra: string[] = []): string[] {
+export function sshOptions(info: AgentInfo, key: Key, knownHosts: string, extra: string[] = [], proxyArgs: string[] = []): string[] {
   return [
     '-F', '/dev/null',
     '-o', 'BatchMode=yes',
@@ -136,7 +136,7 @@ export function sshOptions(info: AgentInfo, key: Key, knownHosts: string, extra:
     '-o', 'StrictHostKeyChecking=yes',
     '-o', 'ConnectTimeout=20',
     '-o', 'LogLevel=ERROR',
-    '-o', `ProxyCommand=${proxyCommand(info.clientUrl)}`,
+    '-o', `ProxyCommand=${proxyCommand(info.clientUrl, proxyArgs)}`,
     ...extra,
   ];
 }
@@ -152,8 +152,14 @@ export function run(command: string, args: string[], options: { input?: string |
   });
 }
 
-export function ssh(info: AgentInfo, key: Key, knownHosts: string, remote: string[], options: { extra?: string[]; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return run('ssh', [...sshOptions(info, key, knownHosts, options.extra), `${info.user}@${info.id}`, ...remote], options);
+export function ssh(
+  info: AgentInfo,
+  key: Key,
+  knownHosts: string,
+  remote: string[],
+  options: { extra?: string[]; proxyArgs?: string[]; input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return run('ssh', [...sshOptions(info, key, knownHosts, options.extra, options.proxyArgs), `${info.user}@${info.id}`, ...remote], options);
 }
 
 export async function stop(proc: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {

@@ -162,7 +162,7 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
           },
         );
       };
-      control = new RelayControl({ relay, agent: agentInfo(config, user), requestedId: config.id, log, onWelcome, onOpen });
+      control = new RelayControl({ relay, agent: agentInfo(config, user), requestedId: config.id, token: config.token, log, onWelcome, onOpen });
       const started = control;
       cleanups.push(() => started.close());
       await control.start();

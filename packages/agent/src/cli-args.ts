@@ -23,6 +23,7 @@ Options:
   --info-file FILE            write a JSON object {id, relayUrl, clientUrl, sshCommand, user, fingerprint,
                               knownHostsLine, agentDir} after each welcome from the relay
   --log-level LEVEL           error, warn, info (default) or debug
+  --token TOKEN               agent token for a relay that requires one (converge-relay token)
   --quiet                     print only the ssh command and warnings/errors
   -h, --help                  show this help
   -V, --version               show the version
@@ -30,6 +31,7 @@ Options:
 Environment:
   CONVERGE_AUTHORIZED_KEYS    authorized_keys lines inline (newline separated), e.g. from a CI secret
   CONVERGE_LOG_LEVEL          default for --log-level
+  CONVERGE_TOKEN              default for --token (keep it in a CI secret)
 
 Authorized keys: public key authentication only. Options honoured: restrict, no-pty, pty,
 no-port-forwarding, port-forwarding, command="..." (forced command, SSH_ORIGINAL_COMMAND set),
@@ -67,6 +69,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         sftp: { type: 'string' },
         listen: { type: 'string' },
         'info-file': { type: 'string' },
+        token: { type: 'string' },
         'log-level': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -95,6 +98,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       sftp: values.sftp as SftpMode | undefined,
       listen: values.listen,
       infoFile: values['info-file'],
+      token: values.token ?? (env.CONVERGE_TOKEN || undefined),
       logLevel: (values['log-level'] ?? (env.CONVERGE_LOG_LEVEL || undefined)) as LogLevel | undefined,
       quiet: values.quiet ?? false,
     },

@@ -34,6 +34,8 @@ export interface AgentConfigInput {
   /** `HOST:PORT` or an object: also serve SSH on this TCP address. */
   readonly listen?: string | ListenAddress;
   readonly infoFile?: string;
+  /** Admission token for relays started with --agent-token-secret. */
+  readonly token?: string;
   readonly logLevel?: LogLevel;
   readonly quiet?: boolean;
   /** Login shell; default $SHELL of `environment`, else bash, else sh. */
@@ -58,6 +60,7 @@ export interface AgentConfig {
   readonly sftp: SftpMode;
   readonly listen?: ListenAddress;
   readonly infoFile?: string;
+  readonly token?: string;
   readonly logLevel: LogLevel;
   readonly quiet: boolean;
   readonly shell?: string;
@@ -145,6 +148,7 @@ export function resolveAgentConfig(input: AgentConfigInput): AgentConfig {
     sftp,
     listen,
     infoFile: input.infoFile,
+    token: input.token,
     logLevel,
     quiet: input.quiet ?? CONFIG_DEFAULTS.quiet,
     shell: input.shell,

@@ -13,6 +13,8 @@ export interface RelayControlOptions {
   readonly relay: RelayUrl;
   readonly agent: AgentInfo;
   readonly requestedId?: string;
+  /** Sent in every hello when the relay requires agent tokens. */
+  readonly token?: string;
   readonly log: Logger;
   /** Each welcome, the first and every one after a reconnect. */
   readonly onWelcome: (welcome: WelcomeMessage) => void;
@@ -93,7 +95,7 @@ export class RelayControl {
       ws.on('error', (error) => fail(attemptFailure(false, `cannot reach the relay at ${agentUrl(relay)}: ${error.message}`)));
       ws.on('open', () => {
         this.armSilence(DEFAULT_HEARTBEAT_MS);
-        ws.send(encodeMessage({ type: MessageType.hello, agent: this.options.agent, requestedId, resumeSecret }));
+        ws.send(encodeMessage({ type: MessageType.hello, agent: this.options.agent, requestedId, resumeSecret, token: this.options.token }));
       });
       ws.on('ping', () => this.armSilence());
       ws.on('pong', () => this.armSilence());

@@ -152,11 +152,12 @@ function jobSnippet(choices: UsageChoices, wsBase: string): UsageCommands['job']
   }
 }
 
-/** The user name to log in as: any name works, but these match what the job runs as. */
+/** The user name to log in as: any name works, but these match what the job runs as. Elsewhere none is
+ *  written: ssh then sends the local user name (`$USER@` would break where USER is unset). */
 function loginUser(choices: UsageChoices): string | undefined {
   if (choices.ci === 'github') return 'runner';
   if (choices.ci === 'gitlab') return 'root';
-  return choices.os === 'windows' ? undefined : '$USER';
+  return undefined;
 }
 
 function connectCommands(choices: UsageChoices, wsBase: string): Pick<UsageCommands, 'connect' | 'sshConfig'> {
@@ -171,7 +172,7 @@ function connectCommands(choices: UsageChoices, wsBase: string): Pick<UsageComma
   const connect = windows
     ? `ssh -o ProxyCommand="${proxy(id)}" ${target}`
     : `ssh -o ProxyCommand=${quotePosix(proxy(id))} ${target}`;
-  const configUser = user && user !== '$USER' ? [`  User ${user}`] : [];
+  const configUser = user ? [`  User ${user}`] : [];
   return {
     connect: { text: connect },
     sshConfig: {

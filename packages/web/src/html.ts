@@ -73,6 +73,7 @@ export function renderLayout(options: LayoutOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(options.title)} · Converge</title>
 <style>${PAGE_CSS}${options.css}</style>
 </head>

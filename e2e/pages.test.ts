@@ -1,0 +1,112 @@
+// Issue 5 page proofs in real headless Chromium (Debian's chromium, driven by playwright-core): the
+// usage form writes commands that, pasted, really connect to an agent; the sessions page shows an agent
+// and its client appear and leave, live, without a reload.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { cleanup, CLI, knownHostsFor, makeKey, run, ssh, startAgent, startProcess, startRelay, stop, tempDir, waitFor } from './harness';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** A bin directory whose `npx` runs the CLIs built here, so pasted `npx -y @converge/...` lines work unpublished. */
+function fakeNpx(dir: string): string {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, 'npx'),
+    `#!/bin/sh
+while [ "$1" = "-y" ] || [ "$1" = "--yes" ]; do shift; done
+pkg=$1; shift
+case "$pkg" in
+  @converge/agent) exec ${process.execPath} ${CLI.agent} "$@" ;;
+  @converge/wsproxy) exec ${process.execPath} ${CLI.wsproxy} "$@" ;;
+  *) echo "fake npx: unexpected package $pkg" >&2; exit 127 ;;
+esac
+`,
+  );
+  chmodSync(join(bin, 'npx'), 0o755);
+  return bin;
+}
+
+describe('pages in a real browser', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, userDataDir: undefined } as Parameters<typeof chromium.launch>[0]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await cleanup();
+  });
+
+  async function open(path: string, url: string): Promise<Page> {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    await page.goto(`${url}${path}`);
+    (page as Page & { errors?: string[] }).errors = errors;
+    return page;
+  }
+
+  it('the usage form writes a job command and an ssh command that really connect', async () => {
+    const dir = tempDir();
+    const key = makeKey(dir, 'person');
+    const bin = fakeNpx(dir);
+    const PATH = `${bin}:${process.env.PATH}`;
+    const relay = await startRelay();
+    const page = await open('/', relay.url);
+    await page.check('#ci-shell');
+    await page.check('#os-linux');
+    await page.check('#keys-paste');
+    await page.fill('input[name="key"]', key.publicLine);
+    await page.fill('input[name="id"]', 'from-the-page');
+    await page.waitForFunction(() => document.querySelector('#job-code')?.textContent?.includes('from-the-page'));
+    const job = (await page.textContent('#job-code'))!;
+    const connect = (await page.textContent('#connect-code'))!;
+    const config = (await page.textContent('#config-code'))!;
+    const short = (await page.textContent('#config-connect'))!;
+    expect(job).toContain(relay.wsUrl);
+    expect(job).toContain(key.publicLine.split(' ')[1]);
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+
+    const agent = startProcess('sh', ['-c', job], { env: { PATH }, cwd: dir });
+    await waitFor('agent from the pasted job command', () => /is ready/.test(agent.stdout()), 20_000, agent);
+    const strict = `ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i ${key.privateKey} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR `;
+    const viaCommand = await run('sh', ['-c', `${connect.trim().replace(/^ssh /, strict)} 'echo pasted-ok $CONVERGE_ID'`], { env: { PATH } });
+    expect(viaCommand.stdout).toBe('pasted-ok from-the-page\n');
+
+    const configFile = join(dir, 'ssh_config');
+    writeFileSync(configFile, `${config}\n  BatchMode yes\n  IdentitiesOnly yes\n  IdentityFile ${key.privateKey}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n`);
+    const viaConfig = await run('sh', ['-c', `${short.trim().replace(/^ssh /, `ssh -F ${configFile} `)} 'echo config-ok'`], { env: { PATH } });
+    expect(viaConfig.stdout).toBe('config-ok\n');
+    await stop(agent);
+  });
+
+  it('the sessions page asks for the admin token, then shows an agent and its client come and go, live', async () => {
+    const dir = tempDir();
+    const key = makeKey(dir, 'person');
+    const relay = await startRelay(['--admin-token', 'open-sesame']);
+    const page = await open('/sessions', relay.url);
+    await page.waitForSelector('#token-form:not([hidden])');
+    await page.fill('#token', 'wrong');
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('#token-problem:not([hidden])');
+    await page.fill('#token', 'open-sesame');
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('[data-testid="connection-state"][data-state="live"]');
+    await page.waitForSelector('#empty:not([hidden])');
+
+    const agent = await startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey, '--id', 'live-agent']);
+    await page.waitForSelector('[data-testid="agent-row"][data-agent-id="live-agent"]');
+    const knownHosts = knownHostsFor(agent.info, dir);
+    const session = ssh(agent.info, key, knownHosts, ['sleep 3; echo done']);
+    await page.waitForSelector('[data-agent-id="live-agent"] [data-testid="client-row"]', { timeout: 10_000 });
+    expect((await session).stdout).toBe('done\n');
+    await page.waitForSelector('[data-agent-id="live-agent"] [data-testid="client-row"]', { state: 'detached', timeout: 10_000 });
+    await stop(agent);
+    await page.waitForSelector('[data-testid="agent-row"]', { state: 'detached', timeout: 10_000 });
+    expect((page as Page & { errors?: string[] }).errors?.filter((e) => !/401/.test(e))).toEqual([]);
+  });
+});

@@ -1,11 +1,12 @@
 // Issue 3 proof, port forwarding through the relay with the real OpenSSH client: -L, -D (SOCKS), -R with
 // an allocated port, cleanup when the connection ends, and the refusals (--no-forwarding on the agent,
 // --allow-forwarding no and --allow-shell no on the relay) as the client sees them.
+import { existsSync } from 'node:fs';
 import {
   type AgentProc, cleanup, type Key, knownHostsFor, makeKey, type Proc, type RelayProc, run, ssh, sshOptions,
   startAgent, startProcess, startRelay, stop, tempDir, waitFor,
 } from './harness';
-import { accepts, freePort, sha256, startHttpServer, type TestHttpServer, waitForPort } from './net-helpers';
+import { accepts, freePort, startHttpServer, type TestHttpServer, waitForPort } from './net-helpers';
 
 /** ssh in the background (a forward held open with -N); LogLevel INFO so "Allocated port" shows. */
 function sshBackground(agent: AgentProc, key: Key, knownHosts: string, extra: string[]): Proc {
@@ -86,7 +87,7 @@ describe('forwarding through the relay', () => {
     try {
       const socket = `${tempDir()}/cm`;
       const master = sshBackground(agent, key, knownHosts, ['-M', '-S', socket, '-N']);
-      await waitFor('control socket', () => require('node:fs').existsSync(socket), 20_000, master);
+      await waitFor('control socket', () => existsSync(socket), 20_000, master);
       const port = await freePort();
       const spec = `127.0.0.1:${port}:127.0.0.1:${clientSide.port}`;
       expect((await run('ssh', ['-S', socket, '-O', 'forward', '-R', spec, 'x'])).code).toBe(0);

@@ -1,16 +1,20 @@
 // startAgent: wires keys, host key, SSH server, optional TCP listener and the relay connection into one
 // running Agent, and takes it all down again. Reads no argv/env and never exits the process.
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, arch, platform, release, tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
-import { AuthorizedKeys, fileKeySource, type KeySource, textKeySource } from './auth/key-source';
+import { loadKeys } from './auth/load-keys';
+import type { FetchText } from './auth/url-key-source';
 import { type AgentInfoFile, directSshCommand, formatBanner, relaySshCommand } from './banner';
 import { type AgentConfig, type AgentConfigInput, resolveAgentConfig } from './config';
 import { RelayControl } from './control';
 import { openDataSocket } from './data-socket';
+import { readEnvFile } from './env-file';
+import { AccessPolicy } from './forward/policy';
+import { formatLoginBanner } from './login-banner';
+import { resolveShell } from './shell';
 import { AgentError, AgentErrorCode, ExitCode } from './errors';
 import { generateHostKey, knownHostsLine } from './host-key';
 import { createLogger, type Logger } from './log';
@@ -34,23 +38,10 @@ export interface AgentDeps {
   readonly output?: (text: string) => void;
   /** Force a pty backend (tests). */
   readonly ptyBackend?: PtyBackend;
-}
-
-export const AUTHORIZED_KEYS_ENV = 'CONVERGE_AUTHORIZED_KEYS';
-
-function isExecutable(path: string | undefined): path is string {
-  if (!path) return false;
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** $SHELL, else bash, else sh. */
-export function resolveShell(config: AgentConfig): string {
-  return [config.shell, config.environment.SHELL, '/bin/bash', '/usr/bin/bash', '/bin/sh'].find(isExecutable) ?? '/bin/sh';
+  /** How --github-user/--gitlab-user keys are fetched (tests). */
+  readonly fetchKeys?: FetchText;
+  /** Expiry and hold hint for the login banner, once something (a lifecycle module) knows them. */
+  readonly bannerExtras?: () => { readonly expiresAt?: number; readonly holdHint?: string };
 }
 
 function currentUser(config: AgentConfig): string {
@@ -61,26 +52,14 @@ function currentUser(config: AgentConfig): string {
   }
 }
 
-async function loadKeys(config: AgentConfig, log: Logger): Promise<AuthorizedKeys> {
-  const sources: KeySource[] = config.authorizedKeysFiles.map(fileKeySource);
-  if (config.authorizedKeysText) sources.push(textKeySource(AUTHORIZED_KEYS_ENV, config.authorizedKeysText));
-  const keys = new AuthorizedKeys(sources, log);
-  const result = await keys.reload();
-  const failure = result.failures[0];
-  if (failure) throw new AgentError(AgentErrorCode.BAD_ARGUMENT, `cannot read authorized keys ${failure.source}: ${failure.error.message}`);
-  if (result.keys.length === 0) {
-    throw new AgentError(AgentErrorCode.NO_AUTHORIZED_KEYS, `no usable authorized key in ${sources.map((s) => s.name).join(', ')}`);
-  }
-  return keys;
-}
-
 export async function startAgent(input: AgentConfigInput | AgentConfig, deps: AgentDeps = {}): Promise<Agent> {
   const config = resolveAgentConfig(input as AgentConfigInput);
   const log = deps.log ?? createLogger(config.quiet ? 'warn' : config.logLevel);
   const output = deps.output ?? (() => undefined);
   const cwdIsDir = await stat(config.cwd).then((s) => s.isDirectory(), () => false);
   if (!cwdIsDir) throw new AgentError(AgentErrorCode.BAD_ARGUMENT, `--cwd ${config.cwd} is not a directory`);
-  const keys = await loadKeys(config, log);
+  const extraEnv = config.envFile ? await readEnvFile(config.envFile, (line) => log.warn(line)) : {};
+  const keys = await loadKeys(config, log, deps.fetchKeys);
   const cleanups: (() => Promise<void> | void)[] = [() => keys.close()];
   const runCleanups = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -91,20 +70,26 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     const agentDir = await mkdtemp(join(config.agentDirParent ?? tmpdir(), 'converge-agent-'));
     cleanups.push(() => rm(agentDir, { recursive: true, force: true }));
     const user = currentUser(config);
-    const shell = resolveShell(config);
+    const shell = resolveShell(config.shell ? [config.shell, ...config.shells] : config.shells, { env: config.environment, platform: process.platform });
     const ptyBackend = deps.ptyBackend ?? detectPtyBackend();
-    log.debug(`shell ${shell}, terminal backend ${ptyBackend}, agent dir ${agentDir}`);
+    log.debug(`shell ${shell.file}, terminal backend ${ptyBackend}, agent dir ${agentDir}`);
+    const policy = new AccessPolicy(config.forwarding);
+    if (!config.forwarding) log.info('port forwarding is off (--no-forwarding)');
     let id = config.id ?? '';
     const childEnv = (): Record<string, string> => {
       const env: Record<string, string> = {};
       for (const [name, value] of Object.entries(config.environment)) if (value !== undefined) env[name] = value;
-      return { ...env, ...config.env, CONVERGE_ID: id, agentdir: agentDir };
+      return { ...env, ...extraEnv, ...config.env, CONVERGE_ID: id, agentdir: agentDir };
     };
+    const host = hostname();
+    const keyFiles = config.authorizedKeysFiles.map((file) => resolve(file));
+    const loginBanner = (): string => formatLoginBanner({ id, hostname: host, cwd: config.cwd, agentDir, keyFiles, ...deps.bannerExtras?.() });
     const server = new SshServer({
       hostKey,
       keys,
       log,
-      session: { shell, cwd: config.cwd, childEnv, ptyBackend, sftp: config.sftp, killGraceMs: config.killGraceMs, log },
+      policy,
+      session: { shell, cwd: config.cwd, childEnv, ptyBackend, sftp: config.sftp, killGraceMs: config.killGraceMs, log, policy, loginBanner },
     });
     cleanups.push(() => server.close());
     let listen: { host: string; port: number } | undefined;
@@ -150,6 +135,9 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
       const onWelcome = (welcome: WelcomeMessage): void => {
         if (welcome.idSource === 'generated' && asked) log.warn(`id ${asked} is in use; this agent got ${welcome.id} instead`);
         asked = welcome.id;
+        policy.applyWelcome(welcome);
+        if (welcome.allowShell === false) log.info('the relay forbids shells and commands on its agents (sftp still works)');
+        if (welcome.allowForwarding === false) log.info('the relay forbids port forwarding on its agents');
         published = published.then(() => publish(welcome.id));
       };
       const onOpen = (open: OpenMessage): void => {

@@ -27,10 +27,11 @@ export function directSshCommand(host: string, port: number, user: string, id: s
   return `ssh -p ${port} -o HostKeyAlias=${id} ${shellQuote(`${user}@${host.includes(':') ? `[${host}]` : host}`)}`;
 }
 
-export function formatKeys(keys: readonly AuthorizedKey[], shown = 3): string {
-  const list = keys.slice(0, shown).map(describeKey);
-  if (keys.length > shown) list.push('...');
-  return `${keys.length} (${list.join(', ')})`;
+/** One line per key that may log in (type, fingerprint, comment, where it came from), at most `shown`. */
+export function formatKeys(keys: readonly AuthorizedKey[], shown = 20): string[] {
+  const lines = keys.slice(0, shown).map((key) => `  ${describeKey(key)}  [${key.source}]`);
+  if (keys.length > shown) lines.push(`  ... and ${keys.length - shown} more`);
+  return lines;
 }
 
 /** The ready block; `quiet` prints only the ssh command. */
@@ -44,7 +45,8 @@ export function formatBanner(info: AgentInfoFile, keys: readonly AuthorizedKey[]
     '',
     `Host key: ${info.fingerprint} (ED25519)`,
     `known_hosts: ${info.knownHostsLine}`,
-    `Authorized keys: ${formatKeys(keys)}`,
+    `Keys that may log in (${keys.length}):`,
+    ...formatKeys(keys),
     '',
   ].join('\n');
 }

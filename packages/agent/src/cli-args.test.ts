@@ -40,3 +40,19 @@ test('argument errors are AgentErrors with exit code 2', () => {
     expect((error as AgentError).exitCode).toBe(2);
   }
 });
+
+test('issue 3 flags: forges, shells, env file, forwarding', () => {
+  const config = run(
+    ['ws://x', '--github-user', 'a', '--github-user', 'b', '--gitlab-user', 'c', '--shells', 'zsh,bash', '--env-file', '.env', '--no-forwarding'],
+    { CONVERGE_GITHUB_URL: 'http://127.0.0.1:1', CONVERGE_GITLAB_URL: 'http://127.0.0.1:2' },
+  );
+  expect(config).toMatchObject({
+    githubUsers: ['a', 'b'], gitlabUsers: ['c'], githubUrl: 'http://127.0.0.1:1', gitlabUrl: 'http://127.0.0.1:2',
+    shells: ['zsh,bash'], envFile: '.env', forwarding: false,
+  });
+  expect(run(['ws://x', '--github-url', 'http://h'], { CONVERGE_GITHUB_URL: 'http://env' }).githubUrl).toBe('http://h');
+  expect(run(['ws://x']).forwarding).toBe(true);
+  for (const flag of ['--github-user', '--gitlab-user', '--github-url', '--gitlab-url', '--shells', '--env-file', '--no-forwarding', 'CONVERGE_GITHUB_URL', 'CONVERGE_GITLAB_URL']) {
+    expect(HELP).toContain(flag);
+  }
+});

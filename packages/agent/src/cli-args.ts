@@ -16,8 +16,20 @@ Arguments:
 Options:
   --id ID                     ask the relay for this id (a-z, 0-9, inner '-', 3-63 chars)
   --authorized-keys FILE      OpenSSH authorized_keys file (repeatable); reloaded when it changes
-  --cwd DIR                   working directory of shells (default: the current directory)
-  --env KEY=VALUE             extra environment variable for every shell/command (repeatable)
+  --github-user NAME          also accept the keys at https://github.com/NAME.keys (repeatable;
+                              fetched once at start, 10 s timeout)
+  --gitlab-user NAME          also accept the keys at https://gitlab.com/NAME.keys (repeatable)
+  --github-url URL            base URL for --github-user (default https://github.com)
+  --gitlab-url URL            base URL for --gitlab-user (default https://gitlab.com)
+  --cwd DIR                   where shells, commands and sftp relative paths start
+                              (default: the directory the agent was started in)
+  --shells LIST               shells to try first, comma separated names or paths (e.g. zsh,bash,sh);
+                              then $SHELL, bash, zsh, sh (Windows, untested: powershell, cmd)
+  --env KEY=VALUE             extra environment variable for every shell/command (repeatable; wins
+                              over --env-file)
+  --env-file FILE             dotenv-style KEY=VALUE lines ('#' comments, optional quotes, 'export'
+                              allowed); bad lines are reported with their number and skipped
+  --no-forwarding             refuse port forwarding (ssh -L, -D and -R); on by default
   --sftp auto|system|builtin  sftp server: the system's sftp-server, the built-in one, or auto (default)
   --listen HOST:PORT          also serve SSH directly on this TCP address (off by default)
   --info-file FILE            write a JSON object {id, relayUrl, clientUrl, sshCommand, user, fingerprint,
@@ -32,6 +44,17 @@ Environment:
   CONVERGE_AUTHORIZED_KEYS    authorized_keys lines inline (newline separated), e.g. from a CI secret
   CONVERGE_LOG_LEVEL          default for --log-level
   CONVERGE_TOKEN              default for --token (keep it in a CI secret)
+  CONVERGE_GITHUB_URL         default for --github-url
+  CONVERGE_GITLAB_URL         default for --gitlab-url
+
+Every session gets CONVERGE_ID, agentdir (this agent's own directory; touch $agentdir/.hold to keep
+the agent), TERM from the client's terminal and LANG/LC_* when the client sends them (SendEnv).
+Interactive shells start with a short banner: the id, host, directory, expiry and where the keys live.
+
+Port forwarding: ssh -L and -D open connections from this machine; ssh -R listens here (127.0.0.1
+unless the client names another address; port 0 lets the agent choose and reports it). A relay started
+with --allow-forwarding no or --allow-shell no makes every agent refuse forwarding, or shells and
+commands (sftp still works).
 
 Authorized keys: public key authentication only. Options honoured: restrict, no-pty, pty,
 no-port-forwarding, port-forwarding, command="..." (forced command, SSH_ORIGINAL_COMMAND set),
@@ -64,8 +87,15 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       options: {
         id: { type: 'string' },
         'authorized-keys': { type: 'string', multiple: true },
+        'github-user': { type: 'string', multiple: true },
+        'gitlab-user': { type: 'string', multiple: true },
+        'github-url': { type: 'string' },
+        'gitlab-url': { type: 'string' },
         cwd: { type: 'string' },
+        shells: { type: 'string', multiple: true },
         env: { type: 'string', multiple: true },
+        'env-file': { type: 'string' },
+        'no-forwarding': { type: 'boolean' },
         sftp: { type: 'string' },
         listen: { type: 'string' },
         'info-file': { type: 'string' },
@@ -92,9 +122,16 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       id: values.id,
       authorizedKeysFiles: values['authorized-keys'] ?? [],
       authorizedKeysText: env.CONVERGE_AUTHORIZED_KEYS,
+      githubUsers: values['github-user'] ?? [],
+      gitlabUsers: values['gitlab-user'] ?? [],
+      githubUrl: values['github-url'] ?? (env.CONVERGE_GITHUB_URL || undefined),
+      gitlabUrl: values['gitlab-url'] ?? (env.CONVERGE_GITLAB_URL || undefined),
       cwd: values.cwd,
+      shells: values.shells ?? [],
       environment: env,
       env: values.env ?? [],
+      envFile: values['env-file'],
+      forwarding: !values['no-forwarding'],
       sftp: values.sftp as SftpMode | undefined,
       listen: values.listen,
       infoFile: values['info-file'],

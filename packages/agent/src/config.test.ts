@@ -49,3 +49,12 @@ test('backoff doubles from 0.5 s to 30 s with jitter; transient relay codes', ()
   expect(isTransientCode('SHUTTING_DOWN')).toBe(true);
   expect(isTransientCode('UNAUTHORIZED')).toBe(false);
 });
+
+test('forge users, shells and forwarding', () => {
+  const onlyForge = { relayUrl: 'ws://r', environment: {}, githubUsers: ['octocat'] };
+  expect(resolveAgentConfig(onlyForge)).toMatchObject({ githubUsers: ['octocat'], githubUrl: 'https://github.com', gitlabUrl: 'https://gitlab.com', forwarding: true });
+  expect(resolveAgentConfig({ ...base, shells: ['zsh, bash', 'sh'] }).shells).toEqual(['zsh', 'bash', 'sh']);
+  expect(codeOf(() => resolveAgentConfig({ ...base, shells: ['zsh,,sh'] }))).toMatchObject({ exitCode: 2 });
+  expect(codeOf(() => resolveAgentConfig({ ...onlyForge, githubUsers: ['../etc'] }))).toMatchObject({ exitCode: 2, message: expect.stringContaining('--github-user') });
+  expect(codeOf(() => resolveAgentConfig({ ...onlyForge, gitlabUrl: 'ftp://x' }))).toMatchObject({ exitCode: 2, message: expect.stringContaining('--gitlab-url') });
+});

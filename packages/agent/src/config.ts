@@ -1,6 +1,7 @@
 // The agent's configuration: a typed object with defaults and one validator. Core modules get a
 // validated AgentConfig; only the CLI reads argv and the environment.
 import { parseRelayUrl, ProtocolError, type RelayUrl, validateId } from '@converge/protocol';
+import { FORGE_USER_PATTERN, FORGES } from './auth/url-key-source';
 import { AgentError, AgentErrorCode } from './errors';
 import { isLogLevel, type LogLevel } from './log';
 import type { SftpMode } from './sftp';
@@ -24,6 +25,18 @@ export interface AgentConfigInput {
   readonly authorizedKeysText?: string;
   /** Reload key files when they change. Default true. */
   readonly watchKeys?: boolean;
+  /** Users whose https://github.com/NAME.keys may log in (--github-user). */
+  readonly githubUsers?: readonly string[];
+  readonly gitlabUsers?: readonly string[];
+  /** Base URLs of the forges (tests point them at 127.0.0.1). */
+  readonly githubUrl?: string;
+  readonly gitlabUrl?: string;
+  /** Port forwarding (-L, -D, -R); default true (--no-forwarding). */
+  readonly forwarding?: boolean;
+  /** Shells tried before the defaults (--shells zsh,bash,sh). */
+  readonly shells?: readonly string[];
+  /** dotenv-style file of more variables for every child (--env-file); --env wins over it. */
+  readonly envFile?: string;
   /** Working directory of shells. Default: the agent's own. */
   readonly cwd?: string;
   /** The environment children start from (the CLI passes process.env). */
@@ -54,6 +67,13 @@ export interface AgentConfig {
   readonly authorizedKeysFiles: readonly string[];
   readonly authorizedKeysText?: string;
   readonly watchKeys: boolean;
+  readonly githubUsers: readonly string[];
+  readonly gitlabUsers: readonly string[];
+  readonly githubUrl: string;
+  readonly gitlabUrl: string;
+  readonly forwarding: boolean;
+  readonly shells: readonly string[];
+  readonly envFile?: string;
   readonly cwd: string;
   readonly environment: Readonly<Record<string, string | undefined>>;
   readonly env: Readonly<Record<string, string>>;
@@ -73,6 +93,9 @@ export const AGENT_VERSION = '0.1.0';
 
 export const CONFIG_DEFAULTS = {
   watchKeys: true,
+  forwarding: true,
+  githubUrl: FORGES.github.defaultUrl,
+  gitlabUrl: FORGES.gitlab.defaultUrl,
   sftp: 'auto',
   logLevel: 'info',
   quiet: false,
@@ -104,6 +127,31 @@ export function parseEnvPairs(pairs: readonly string[]): Record<string, string> 
   return out;
 }
 
+function forgeUsers(flag: string, users: readonly string[] | undefined): readonly string[] {
+  for (const user of users ?? []) {
+    if (!FORGE_USER_PATTERN.test(user)) throw bad(`invalid ${flag} ${JSON.stringify(user)}: expected a user name (letters, digits, '.', '_', '-')`);
+  }
+  return users ?? [];
+}
+
+function baseUrl(flag: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw bad(`invalid ${flag} ${JSON.stringify(value)}: expected an http(s) URL`);
+  return value;
+}
+
+/** `zsh,bash` or ['zsh', 'bash'] entries: names or paths, no empties. */
+function shellList(shells: readonly string[] | undefined): readonly string[] {
+  const list = (shells ?? []).flatMap((entry) => entry.split(',')).map((s) => s.trim());
+  if (list.some((s) => s === '')) throw bad('invalid --shells: expected a comma-separated list like zsh,bash,sh');
+  return list;
+}
+
 /** Fills defaults and checks every value; throws AgentError(BAD_ARGUMENT) with one readable line. */
 export function resolveAgentConfig(input: AgentConfigInput): AgentConfig {
   let relay: RelayUrl | undefined;
@@ -130,8 +178,13 @@ export function resolveAgentConfig(input: AgentConfigInput): AgentConfig {
   const env = Array.isArray(input.env) ? parseEnvPairs(input.env as readonly string[]) : parseEnvPairs(Object.entries(input.env ?? {}).map(([k, v]) => `${k}=${v}`));
   const files = input.authorizedKeysFiles ?? [];
   const text = input.authorizedKeysText?.trim() ? input.authorizedKeysText : undefined;
-  if (files.length === 0 && !text) {
-    throw new AgentError(AgentErrorCode.NO_AUTHORIZED_KEYS, 'no authorized keys: pass --authorized-keys FILE or set CONVERGE_AUTHORIZED_KEYS');
+  const githubUsers = forgeUsers('--github-user', input.githubUsers);
+  const gitlabUsers = forgeUsers('--gitlab-user', input.gitlabUsers);
+  if (files.length === 0 && !text && githubUsers.length === 0 && gitlabUsers.length === 0) {
+    throw new AgentError(
+      AgentErrorCode.NO_AUTHORIZED_KEYS,
+      'no authorized keys: pass --authorized-keys FILE, --github-user NAME or --gitlab-user NAME, or set CONVERGE_AUTHORIZED_KEYS',
+    );
   }
   const killGraceMs = input.killGraceMs ?? CONFIG_DEFAULTS.killGraceMs;
   if (!Number.isFinite(killGraceMs) || killGraceMs < 0) throw bad('killGraceMs must be a number >= 0');
@@ -142,6 +195,13 @@ export function resolveAgentConfig(input: AgentConfigInput): AgentConfig {
     authorizedKeysFiles: files,
     authorizedKeysText: text,
     watchKeys: input.watchKeys ?? CONFIG_DEFAULTS.watchKeys,
+    githubUsers,
+    gitlabUsers,
+    githubUrl: baseUrl('--github-url', input.githubUrl ?? CONFIG_DEFAULTS.githubUrl),
+    gitlabUrl: baseUrl('--gitlab-url', input.gitlabUrl ?? CONFIG_DEFAULTS.gitlabUrl),
+    forwarding: input.forwarding ?? CONFIG_DEFAULTS.forwarding,
+    shells: shellList(input.shells),
+    envFile: input.envFile,
     cwd: input.cwd ?? process.cwd(),
     environment: input.environment,
     env,

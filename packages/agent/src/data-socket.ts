@@ -30,6 +30,10 @@ export function openDataSocket(relay: RelayUrl, connectionId: string, timeoutMs 
       const stream = createWebSocketStream(ws);
       // createWebSocketStream surfaces socket errors on the stream; ssh2 listens there.
       stream.on('error', () => undefined);
+      // ws's stream only ends its readable side when the socket closes and emits no 'close' unless
+      // destroyed; ssh2 waits for 'close' to end the connection (and with it children, forwards and
+      // -R listeners). A closed websocket cannot carry anything more: destroy the stream.
+      ws.once('close', () => setImmediate(() => stream.destroy()));
       resolve(stream);
     });
   });

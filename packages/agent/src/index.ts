@@ -1,5 +1,10 @@
 // @converge/agent: start an SSH server inside a CI job that a Converge relay can reach.
-export { startAgent, resolveShell, AUTHORIZED_KEYS_ENV, type Agent, type AgentDeps } from './agent';
+export { startAgent, type Agent, type AgentDeps } from './agent';
+export { AUTHORIZED_KEYS_ENV } from './auth/load-keys';
+export { resolveShell, shellSpec, type ShellSpec } from './shell';
+export { parseEnvFile } from './env-file';
+export { AccessPolicy } from './forward/policy';
+export { formatLoginBanner, type LoginBannerInfo } from './login-banner';
 export {
   resolveAgentConfig,
   parseListen,

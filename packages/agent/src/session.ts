@@ -6,10 +6,16 @@ import type { Logger } from './log';
 import { attachSftp, type SftpMode } from './sftp';
 import { type ChildHandle, clampSize, FORWARDABLE_SIGNALS, PtyBackend, spawnChild } from './pty';
 import { ENV_NAME_PATTERN } from './config';
+import type { AccessPolicy } from './forward/policy';
+import type { ShellSpec } from './shell';
 
 export interface SessionSettings {
-  readonly shell: string;
+  readonly shell: ShellSpec;
   readonly cwd: string;
+  /** Relay policy (allowShell): shells and exec may be refused while sftp stays allowed. */
+  readonly policy: AccessPolicy;
+  /** Text shown in an interactive pty shell before it starts (login-banner.ts). */
+  readonly loginBanner?: () => string;
   /** The agent's environment plus --env, CONVERGE_ID and agentdir: the base of every child's. */
   readonly childEnv: () => Record<string, string>;
   readonly ptyBackend: PtyBackend;
@@ -105,12 +111,15 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
 
   const run = (channel: ServerChannel, requested: string | undefined, kind: string): void => {
     started = true;
+    const refusal = settings.policy.shellRefusal();
+    if (refusal) return refuse(channel, `${conn.label}: ${kind} refused`, refusal, pty ? '\r\n' : '\n', log);
     const command = options.command ?? requested;
-    const args = command === undefined ? ['-l'] : ['-c', command];
+    const args = command === undefined ? settings.shell.loginArgs : settings.shell.commandArgs(command);
     const env = envFor(options.command !== undefined ? requested : undefined);
     log.info(`${conn.label}: ${kind}${command === undefined ? '' : ` (${command.length} chars)`}${pty ? ` with pty ${pty.cols}x${pty.rows}` : ''}${options.command !== undefined ? ' [forced command]' : ''}`);
+    if (command === undefined && pty && settings.loginBanner) channel.write(settings.loginBanner());
     child = spawnChild(
-      { file: settings.shell, args, cwd: settings.cwd, env, cols: pty?.cols ?? 80, rows: pty?.rows ?? 24, term: pty?.term ?? 'dumb' },
+      { file: settings.shell.file, args, cwd: settings.cwd, env, cols: pty?.cols ?? 80, rows: pty?.rows ?? 24, term: pty?.term ?? 'dumb' },
       pty !== undefined,
       settings.ptyBackend,
     );
@@ -133,6 +142,14 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
       reject();
     });
   }
+}
+
+/** One line on the client's stderr, exit status 1 (what a person sees), one line in the agent's log. */
+function refuse(channel: ServerChannel, logLine: string, reason: string, newline: string, log: Logger): void {
+  log.info(`${logLine}: ${reason}`);
+  channel.stderr.write(`converge: ${reason}${newline}`);
+  channel.exit(1);
+  channel.end();
 }
 
 /** Copies child output to the channel and channel input to the child, each side pausing the other

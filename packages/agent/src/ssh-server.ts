@@ -1,12 +1,15 @@
 // The embedded SSH server: public-key authentication against the reloadable authorized keys, sessions
-// and `ssh -L` forwards, over any Duplex (relay data sockets) or an optional TCP listener.
+// and port forwards (-L, -D, -R), over any Duplex (relay data sockets) or an optional TCP listener.
 import { createServer, isIP, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type AuthContext, type Connection, Server } from 'ssh2';
 import type { AuthorizedKey } from './auth/authorized-keys';
 import { addressMatches } from './auth/from';
 import type { AuthorizedKeys } from './auth/key-source';
-import { handleDirectTcpip } from './forward';
+import { type ForwardContext, handleDirectTcpip } from './forward/direct';
+import { SocketSet } from './forward/pipe';
+import type { AccessPolicy } from './forward/policy';
+import { RemoteForwards } from './forward/remote';
 import type { HostKey } from './host-key';
 import type { Logger } from './log';
 import { ChildSet, handleSession, type SessionSettings } from './session';
@@ -15,12 +18,16 @@ export interface SshServerOptions {
   readonly hostKey: HostKey;
   readonly keys: AuthorizedKeys;
   readonly session: SessionSettings;
+  readonly policy: AccessPolicy;
   readonly log: Logger;
 }
 
 interface ConnectionRecord {
   readonly client: Connection;
   readonly children: ChildSet;
+  /** Sockets of this connection's forwards; destroyed when it ends. */
+  readonly sockets: SocketSet;
+  remote?: RemoteForwards;
 }
 
 /** `1.2.3.4`, `1.2.3.4:5678`, `[::1]:5678` -> the bare IP; anything else -> undefined. */
@@ -100,7 +107,7 @@ export class SshServer {
     const { log, keys, session } = this.options;
     const number = this.nextNumber++;
     let label = `ssh#${number}`;
-    const record: ConnectionRecord = { client, children: new ChildSet() };
+    const record: ConnectionRecord = { client, children: new ChildSet(), sockets: new SocketSet() };
     if (this.closing) return void client.end();
     this.connections.add(record);
     log.debug(`${label}: connection from ${address ?? 'the relay'}`);
@@ -127,15 +134,25 @@ export class SshServer {
 
     client.on('ready', () => {
       const key = authorized!;
+      const forward: ForwardContext = { label, options: key.options, policy: this.options.policy, sockets: record.sockets, log };
+      const remote = new RemoteForwards(client, forward);
+      record.remote = remote;
       client.on('session', (accept) => handleSession(accept(), { label, key }, record.children, session));
-      client.on('tcpip', (accept, reject, info) => handleDirectTcpip(accept, reject, info, key.options, label, log));
-      // Remote forwards (ssh -R), streamlocal and the like: not offered.
-      client.on('request', (_accept, reject) => reject?.());
+      client.on('tcpip', (accept, reject, info) => handleDirectTcpip(accept, reject, info, forward));
+      client.on('request', (accept, reject, name, info) => {
+        if (name === 'tcpip-forward') return void remote.add(info as { bindAddr: string; bindPort: number }, accept, reject);
+        if (name === 'cancel-tcpip-forward') return remote.cancel(info as { bindAddr: string; bindPort: number }) ? accept?.() : reject?.();
+        // streamlocal (ssh -R /path) is not offered.
+        log.info(`${label}: global request ${name} refused`);
+        reject?.();
+      });
     });
     client.on('error', (error: Error) => log.debug(`${label}: ${error.message}`));
     client.on('close', () => {
       this.connections.delete(record);
       log.debug(`${label}: closed`);
+      record.remote?.closeAll();
+      record.sockets.destroyAll();
       void record.children.hangUp(session.killGraceMs);
     });
   }

@@ -1,0 +1,29 @@
+import { permitOpenAllows } from './direct';
+import { AccessPolicy } from './policy';
+import { bindHost } from './remote';
+import { NO_OPTIONS } from '../auth/options';
+
+test('agent flag and relay welcome decide forwarding and shells; a later welcome replaces the earlier', () => {
+  const open = new AccessPolicy(true);
+  expect(open.forwardingRefusal()).toBeUndefined();
+  expect(open.shellRefusal()).toBeUndefined();
+  open.applyWelcome({ allowForwarding: false, allowShell: false });
+  expect(open.forwardingRefusal()).toMatch(/disabled by the relay/);
+  expect(open.shellRefusal()).toMatch(/sftp still works/);
+  open.applyWelcome({});
+  expect(open.forwardingRefusal()).toBeUndefined();
+  expect(new AccessPolicy(false).forwardingRefusal()).toMatch(/--no-forwarding/);
+});
+
+test('remote forward bind addresses and permitopen', () => {
+  expect(bindHost('localhost')).toBe('127.0.0.1');
+  expect(bindHost('')).toBe('0.0.0.0');
+  expect(bindHost('*')).toBe('0.0.0.0');
+  expect(bindHost('::1')).toBe('::1');
+  const options = { ...NO_OPTIONS, permitOpen: ['127.0.0.1:80', '[::1]:*', '*:443'] };
+  expect(permitOpenAllows(options, '127.0.0.1', 80)).toBe(true);
+  expect(permitOpenAllows(options, '127.0.0.1', 81)).toBe(false);
+  expect(permitOpenAllows(options, '::1', 9)).toBe(true);
+  expect(permitOpenAllows(options, 'example.com', 443)).toBe(true);
+  expect(permitOpenAllows(NO_OPTIONS, 'anything', 1)).toBe(true);
+});

@@ -16,7 +16,12 @@ export interface SshServerOptions {
   readonly keys: AuthorizedKeys;
   readonly session: SessionSettings;
   readonly log: Logger;
+  /** Drop a transport that has not logged in by then (OpenSSH's LoginGraceTime). */
+  readonly loginGraceMs?: number;
 }
+
+/** Like OpenSSH's LoginGraceTime (120 s there): a silent or stalled handshake must not hold a socket. */
+export const LOGIN_GRACE_MS = 60_000;
 
 interface ConnectionRecord {
   readonly client: Connection;
@@ -50,6 +55,9 @@ export class SshServer {
   private readonly listeners = new Set<NetServer>();
   /** Every transport (TCP socket or data websocket stream), to destroy what does not end in time. */
   private readonly sockets = new Set<Duplex>();
+  private readonly loggedIn = new WeakSet<Duplex>();
+  /** Set if ssh2 ever stops exposing a connection's transport: then never drop a logged-in client. */
+  private graceUnavailable = false;
   private nextNumber = 1;
   private closing = false;
 
@@ -74,7 +82,15 @@ export class SshServer {
 
   private track(socket: Duplex): void {
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    const grace = setTimeout(() => {
+      if (this.loggedIn.has(socket) || this.graceUnavailable) return;
+      this.options.log.info('ssh: client did not log in within the grace time; dropped');
+      socket.destroy();
+    }, this.options.loginGraceMs ?? LOGIN_GRACE_MS);
+    socket.once('close', () => {
+      clearTimeout(grace);
+      this.sockets.delete(socket);
+    });
   }
 
   /** Also serves SSH on a TCP port (benchmarks, tests, no relay). */
@@ -126,6 +142,10 @@ export class SshServer {
     });
 
     client.on('ready', () => {
+      // ssh2 keeps the transport it was given as _sock; nothing public links a Connection to it.
+      const transport = (client as unknown as { _sock?: Duplex })._sock;
+      if (transport) this.loggedIn.add(transport);
+      else this.graceUnavailable = true;
       const key = authorized!;
       client.on('session', (accept) => handleSession(accept(), { label, key }, record.children, session));
       client.on('tcpip', (accept, reject, info) => handleDirectTcpip(accept, reject, info, key.options, label, log));

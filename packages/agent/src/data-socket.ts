@@ -30,6 +30,9 @@ export function openDataSocket(relay: RelayUrl, connectionId: string, timeoutMs 
       const stream = createWebSocketStream(ws);
       // createWebSocketStream surfaces socket errors on the stream; ssh2 listens there.
       stream.on('error', () => undefined);
+      // When the socket closes, ws ends the stream's readable side but leaves its writable side open, so
+      // ssh2 saw 'end' and never 'close': the connection's commands kept running after the client left.
+      stream.once('end', () => stream.destroy());
       resolve(stream);
     });
   });

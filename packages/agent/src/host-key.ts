@@ -17,18 +17,27 @@ export function fingerprintOf(publicBlob: Uint8Array): string {
   return `SHA256:${createHash('sha256').update(publicBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
+/** ssh2's generateKeyPairSync drops a leading zero byte of an ed25519 public key (about 1 key in 256),
+ *  which then fails to parse: draw again rather than fail the agent's start. */
+const KEY_ATTEMPTS = 16;
+
 export function generateHostKey(): HostKey {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const parsed = utils.parseKey(pair.public);
-  if (parsed instanceof Error) throw parsed;
-  const key = Array.isArray(parsed) ? parsed[0]! : parsed;
-  const blob = key.getPublicSSH();
-  return {
-    privateKey: pair.private,
-    publicKey: `${key.type} ${blob.toString('base64')}`,
-    fingerprint: fingerprintOf(blob),
-    type: key.type,
-  };
+  for (let attempt = 1; ; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    const parsed = utils.parseKey(pair.public);
+    if (parsed instanceof Error) {
+      if (attempt < KEY_ATTEMPTS) continue;
+      throw parsed;
+    }
+    const key = Array.isArray(parsed) ? parsed[0]! : parsed;
+    const blob = key.getPublicSSH();
+    return {
+      privateKey: pair.private,
+      publicKey: `${key.type} ${blob.toString('base64')}`,
+      fingerprint: fingerprintOf(blob),
+      type: key.type,
+    };
+  }
 }
 
 /** `<id>,<id>.converge ssh-ed25519 AAAA...`: matches both `ssh user@<id>` and a `Host *.converge` block. */

@@ -1,6 +1,7 @@
 // What the fault, load, bad-input and security tests look at from outside the processes: /proc (fds,
 // children, RSS), the relay's /metrics and /api/sessions, a capturing TCP proxy, and a stalled SSH client.
 import { readdirSync, readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Client } from 'ssh2';
 import WebSocket, { createWebSocketStream } from 'ws';
@@ -29,8 +30,21 @@ export function childPids(pid: number): number[] {
   return pids;
 }
 
+/** GET without keep-alive, so the probe itself leaves no socket open in the relay (fd counts stay true). */
+export function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false, headers: { connection: 'close' } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+}
+
 export async function metric(relayUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${relayUrl}/metrics`)).text();
+  const text = (await httpGet(`${relayUrl}/metrics`)).body;
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').pop()) : NaN;
 }
@@ -40,7 +54,7 @@ export interface SessionsJson {
 }
 
 export async function sessions(relayUrl: string): Promise<SessionsJson> {
-  return (await (await fetch(`${relayUrl}/api/sessions`)).json()) as SessionsJson;
+  return JSON.parse((await httpGet(`${relayUrl}/api/sessions`)).body) as SessionsJson;
 }
 
 export function freePort(): Promise<number> {
@@ -120,4 +134,13 @@ export function stalledClient(info: AgentInfo, privateKey: string, command: stri
       client.connect({ sock: stream, username: info.user, privateKey: readFileSync(privateKey), readyTimeout: 20_000 });
     });
   });
+}
+
+/** Like the harness's waitFor, for probes that must await (HTTP): polls until true or throws after timeoutMs. */
+export async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -36,18 +36,22 @@ describe('faults', () => {
   it('every agent re-registers with its id after 3 relay SIGKILLs and restarts, and a new ssh works', async () => {
     const agents = await Promise.all([0, 1, 2].map(() => startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey])));
     const ids = agents.map((a) => a.info.id).sort();
-    for (let round = 0; round < 3; round++) {
-      await stop(relay, 'SIGKILL');
-      relay = await restartRelay(port);
-      await waitUntil(`3 agents back after restart ${round + 1}`, async () => {
-        const got = (await sessions(relay.url)).agents.map((a) => a.id).sort();
-        return JSON.stringify(got) === JSON.stringify(ids);
-      }, 40_000);
-      const agent = agents[round]!;
-      const result = await ssh(agent.info, key, knownHostsFor(agent.info, dir), ['echo $CONVERGE_ID']);
-      expect({ ...result, stderr: result.stderr.slice(0, 300) }).toMatchObject({ code: 0, stdout: `${agent.info.id}\n`, stderr: "" });
+    try {
+      for (let round = 0; round < 3; round++) {
+        await stop(relay, 'SIGKILL');
+        relay = await restartRelay(port);
+        await waitUntil(`3 agents back after restart ${round + 1}`, async () => {
+          const got = (await sessions(relay.url)).agents.map((a) => a.id).sort();
+          return JSON.stringify(got) === JSON.stringify(ids);
+        }, 40_000);
+        const agent = agents[round]!;
+        const result = await ssh(agent.info, key, knownHostsFor(agent.info, dir), ['echo $CONVERGE_ID']);
+        expect({ ...result, stderr: result.stderr.slice(0, 300) }).toMatchObject({ code: 0, stdout: `${agent.info.id}\n`, stderr: '' });
+      }
+    } finally {
+      // Stopped even on failure: the tests below count agents and sockets.
+      await Promise.all(agents.map((a) => stop(a)));
     }
-    await Promise.all(agents.map((a) => stop(a)));
   }, 60_000);
 
   describe('a connection dropped mid-transfer', () => {

@@ -147,7 +147,7 @@ export async function benchFootprint({ log }) {
       installError: install.error,
       installRatioVsWs: install.seconds && baseline.seconds ? install.seconds / baseline.seconds : undefined,
     };
-    log(`  ${row.package}: ${row.tarballKiB.toFixed(0)} KiB packed, ${row.files} files, ${deps} deps + ${optional} optional, install ${install.error ?? `${install.seconds.toFixed(1)} s (${install.packages} packages)`}`);
+    log(`  ${row.package}: ${row.tarballKiB.toFixed(0)} KiB packed, ${row.files} files, ${deps} deps + ${optional} optional, install ${install.error ?? `${install.seconds.toFixed(1)} s (${install.packages} package${install.packages === 1 ? "" : "s"})`}`);
     rows.push(row);
   }
   return { baseline: { what: 'npm install ws@8', ...baseline }, rows };

@@ -1,7 +1,7 @@
 // startAgent: wires keys, host key, SSH server, optional TCP listener and the relay connection into one
 // running Agent, and takes it all down again. Reads no argv/env and never exits the process.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, arch, platform, release, tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
@@ -120,7 +120,11 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
         listen,
       };
       if (config.infoFile) {
-        await writeFile(config.infoFile, `${JSON.stringify({ ...info, relayUrl: info.relayUrl ?? null, clientUrl: info.clientUrl ?? null }, null, 2)}\n`).catch((error: Error) => log.warn(`cannot write --info-file: ${error.message}`));
+        // Write then rename: a script polling the file must never read it half written.
+        const partial = `${config.infoFile}.${process.pid}.tmp`;
+        await writeFile(partial, `${JSON.stringify({ ...info, relayUrl: info.relayUrl ?? null, clientUrl: info.clientUrl ?? null }, null, 2)}\n`)
+          .then(() => rename(partial, config.infoFile!))
+          .catch((error: Error) => log.warn(`cannot write --info-file: ${error.message}`));
       }
       if (changed) output(formatBanner(info, keys.keys, config.quiet));
     };

@@ -20,7 +20,12 @@ export interface SshServerOptions {
   readonly session: SessionSettings;
   readonly policy: AccessPolicy;
   readonly log: Logger;
+  /** Drop a transport that has not logged in by then (OpenSSH's LoginGraceTime). */
+  readonly loginGraceMs?: number;
 }
+
+/** Like OpenSSH's LoginGraceTime (120 s there): a silent or stalled handshake must not hold a socket. */
+export const LOGIN_GRACE_MS = 60_000;
 
 interface ConnectionRecord {
   readonly client: Connection;
@@ -57,6 +62,9 @@ export class SshServer {
   private readonly listeners = new Set<NetServer>();
   /** Every transport (TCP socket or data websocket stream), to destroy what does not end in time. */
   private readonly sockets = new Set<Duplex>();
+  private readonly loggedIn = new WeakSet<Duplex>();
+  /** Set if ssh2 ever stops exposing a connection's transport: then never drop a logged-in client. */
+  private graceUnavailable = false;
   private nextNumber = 1;
   private closing = false;
 
@@ -81,7 +89,15 @@ export class SshServer {
 
   private track(socket: Duplex): void {
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    const grace = setTimeout(() => {
+      if (this.loggedIn.has(socket) || this.graceUnavailable) return;
+      this.options.log.info('ssh: client did not log in within the grace time; dropped');
+      socket.destroy();
+    }, this.options.loginGraceMs ?? LOGIN_GRACE_MS);
+    socket.once('close', () => {
+      clearTimeout(grace);
+      this.sockets.delete(socket);
+    });
   }
 
   /** Also serves SSH on a TCP port (benchmarks, tests, no relay). */
@@ -133,6 +149,10 @@ export class SshServer {
     });
 
     client.on('ready', () => {
+      // ssh2 keeps the transport it was given as _sock; nothing public links a Connection to it.
+      const transport = (client as unknown as { _sock?: Duplex })._sock;
+      if (transport) this.loggedIn.add(transport);
+      else this.graceUnavailable = true;
       const key = authorized!;
       const forward: ForwardContext = { label, options: key.options, policy: this.options.policy, sockets: record.sockets, log };
       const remote = new RemoteForwards(client, forward);

@@ -1,0 +1,80 @@
+// Relay capacity: many idle agents (light in-process fakes speaking the control protocol) and relay RSS
+// per agent; several active sessions at once and their aggregate throughput against one alone.
+import { createRequire } from 'node:module';
+import { encodeMessage } from '@converge/protocol';
+import { MiB, rssKiB, sh, sleep, sshLine, startRelay, stop } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const WebSocket = require('ws');
+
+const AGENT = { hostname: 'bench', os: 'linux', arch: 'x64', user: 'bench', cwd: '/', version: '0.0.0-bench' };
+
+/** Opens one fake agent control socket; resolves when welcomed, or with undefined on failure. */
+function fakeAgent(wsUrl) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${wsUrl}/agent`, { perMessageDeflate: false });
+    const timer = setTimeout(() => done(undefined), 20_000);
+    const done = (value) => {
+      clearTimeout(timer);
+      if (!value) ws.terminate();
+      resolve(value);
+    };
+    ws.on('open', () => ws.send(encodeMessage({ type: 'hello', agent: AGENT })));
+    ws.on('message', (data) => {
+      if (String(data).includes('"welcome"')) done(ws);
+    });
+    ws.on('error', () => done(undefined));
+    ws.on('close', () => done(undefined));
+  });
+}
+
+export async function benchIdleAgents({ quick, log }) {
+  const target = quick ? 1000 : 10_000;
+  const limitMs = quick ? 20_000 : 120_000;
+  const relay = await startRelay(['--max-agents', '0', '--max-connections-per-address', '0']);
+  const sockets = [];
+  try {
+    await sleep(500);
+    const rss0 = rssKiB(relay.pid);
+    const started = Date.now();
+    let failures = 0;
+    while (sockets.length < target && Date.now() - started < limitMs && failures < 100) {
+      const batch = await Promise.all(Array.from({ length: Math.min(250, target - sockets.length) }, () => fakeAgent(relay.wsUrl)));
+      for (const ws of batch) (ws ? sockets.push(ws) : failures++);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    await sleep(1000);
+    const rssN = rssKiB(relay.pid);
+    const row = {
+      agents: sockets.length,
+      target,
+      failures,
+      secondsToRegister: seconds,
+      relayRssIdleMiB: rss0 / 1024,
+      relayRssMiB: rssN / 1024,
+      rssPerAgentKiB: sockets.length ? (rssN - rss0) / sockets.length : NaN,
+      growthRatio: rssN / rss0,
+    };
+    log(`  ${row.agents}/${target} idle agents in ${seconds.toFixed(1)} s; relay RSS ${row.relayRssIdleMiB.toFixed(0)} -> ${row.relayRssMiB.toFixed(0)} MiB (${row.rssPerAgentKiB.toFixed(1)} KiB per agent)`);
+    return row;
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await stop(relay);
+  }
+}
+
+export async function benchActiveSessions({ relayTarget, quick, log }) {
+  const sessions = 8;
+  const each = (quick ? 32 : 128) * MiB;
+  const download = () => sh(`${sshLine(relayTarget, `head -c ${each} /dev/zero`)} | wc -c`, 300_000);
+  const alone = await download();
+  const aloneMbps = each / MiB / alone.seconds;
+  const started = process.hrtime.bigint();
+  const results = await Promise.all(Array.from({ length: sessions }, download));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const complete = results.filter((r) => r.code === 0 && Number(r.stdout.trim()) === each).length;
+  const aggregateMbps = (complete * each) / MiB / seconds;
+  const row = { sessions, bytesEach: each, complete, aloneMbps, aggregateMbps, ratio: aggregateMbps / aloneMbps };
+  log(`  1 session ${aloneMbps.toFixed(1)} MB/s; ${complete}/${sessions} at once ${aggregateMbps.toFixed(1)} MB/s aggregate (x${row.ratio.toFixed(2)})`);
+  return row;
+}

@@ -1,0 +1,73 @@
+// Turns the results object into Markdown tables (printed, and pasted into docs/BENCHMARKS.md).
+const f = (n, digits = 1) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : '-');
+const x = (n) => (typeof n === 'number' && Number.isFinite(n) ? `x${n.toFixed(2)}` : '-');
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+function bulk(s) {
+  const cell = (c) => (c?.mbps ? `${f(c.mbps)} (${x(c.ratio)})` : c?.error ? `error: ${c.error.slice(0, 60)}` : '-');
+  return [
+    `### Bulk throughput, MB/s (ratio vs ${s.baseline}); sftp ${s.sftpBytes / 2 ** 20} MiB, cat ${s.catBytes / 2 ** 20} MiB`,
+    table(['path', 'sftp put', 'sftp get', 'exec cat up', 'exec cat down'], s.rows.map((r) => [r.path, cell(r['sftp put']), cell(r['sftp get']), cell(r['cat up']), cell(r['cat down'])])),
+  ].join('\n\n');
+}
+
+function latency(s) {
+  return [
+    `### Keystroke echo round trip in a pty, ${s.keystrokes} keystrokes (ratio vs ${s.baseline})`,
+    table(['path', 'p50 ms', 'p99 ms'], s.rows.map((r) => (r.error ? [r.path, `error: ${r.error}`, ''] : [r.path, `${f(r.p50, 2)} (${x(r.p50Ratio)})`, `${f(r.p99, 2)} (${x(r.p99Ratio)})`]))),
+  ].join('\n\n');
+}
+
+function capacity(s) {
+  return [
+    '### Relay capacity: idle agents',
+    table(['agents (target)', 'time to register', 'relay RSS idle', 'relay RSS with agents', 'RSS per agent'], [
+      [`${s.agents} (${s.target})`, `${f(s.secondsToRegister)} s`, `${f(s.relayRssIdleMiB, 0)} MiB`, `${f(s.relayRssMiB, 0)} MiB (${x(s.growthRatio)})`, `${f(s.rssPerAgentKiB)} KiB`],
+    ]),
+  ].join('\n\n');
+}
+
+function sessions(s) {
+  return [
+    '### Relay capacity: concurrent active sessions (exec download through the relay)',
+    table(['sessions', 'each', 'one alone', 'aggregate', 'ratio vs one alone'], [
+      [`${s.complete}/${s.sessions}`, `${s.bytesEach / 2 ** 20} MiB`, `${f(s.aloneMbps)} MB/s`, `${f(s.aggregateMbps)} MB/s`, x(s.ratio)],
+    ]),
+  ].join('\n\n');
+}
+
+function start(s) {
+  return ['### Agent start to registered (info file written)', table(['runs', 'agent median', 'bare `node -e` median', 'ratio'], [[s.runs, `${f(s.agentMedianMs, 0)} ms`, `${f(s.nodeMedianMs, 0)} ms`, x(s.ratio)]])].join('\n\n');
+}
+
+function stalled(s) {
+  return [
+    '### A stalled client (1 GiB window granted, socket never read) beside a busy one',
+    table(['busy alone', 'busy beside stalled', 'ratio', 'relay RSS before', 'relay RSS peak', 'growth'], [
+      [`${f(s.aloneMbps)} MB/s`, `${f(s.besideMbps)} MB/s`, x(s.ratio), `${f(s.relayRssBeforeMiB, 0)} MiB`, `${f(s.relayRssPeakMiB, 0)} MiB`, `${f(s.relayRssGrowthMiB)} MiB`],
+    ]),
+  ].join('\n\n');
+}
+
+function footprint(s) {
+  const base = s.baseline?.seconds ? `${f(s.baseline.seconds)} s` : s.baseline?.error ?? '-';
+  return [
+    `### Install footprint (npm pack; install from a warm cache with --prefer-offline; baseline \`npm install ws@8\`: ${base})`,
+    table(['package', 'tarball', 'unpacked', 'files', 'deps (+optional)', 'installed packages', 'install time (ratio vs ws)'], s.rows.map((r) => [
+      r.package, `${f(r.tarballKiB, 0)} KiB`, `${f(r.unpackedKiB, 0)} KiB`, r.files, `${r.dependencies} (+${r.optionalDependencies})`, r.installedPackages ?? '-',
+      r.installError ? `error: ${r.installError}` : `${f(r.installSeconds)} s (${x(r.installRatioVsWs)})`,
+    ])),
+  ].join('\n\n');
+}
+
+const FORMATTERS = { bulk, latency, capacity, sessions, start, stalled, footprint };
+
+export function formatReport(results) {
+  const m = results.machine;
+  const parts = [`Machine: ${m.nproc} cores (${m.cpu}), ${m.ramGiB} GiB RAM, node ${m.node}, ${m.openssh}; load at start ${m.loadavg}; ${m.quick ? 'quick' : 'full'} run, ${m.date}; agent sftp: ${m.agentSftp}`];
+  for (const note of results.notes ?? []) parts.push(`Note: ${note}`);
+  for (const [name, section] of Object.entries(results.sections)) {
+    parts.push(section.error ? `### ${name}\n\nfailed: ${section.error}` : FORMATTERS[name](section));
+  }
+  return parts.join('\n\n');
+}

@@ -34,6 +34,7 @@ Options:
   --max-message-size BYTES     largest websocket frame on a data socket (default 1048576)
   --heartbeat D                websocket ping interval; a peer that misses one is dropped (default 20s)
   --open-timeout D             how long a client waits for its agent (default 10s)
+  --handshake-timeout D        how long a connection may take to send its request headers (default 10s)
   --resume-grace D             how long a disconnected agent's id stays reserved for it (default 5m)
   --resume-key KEY             key for agents' resume secrets; set it to keep ids across relay restarts
                                (default: random per process)              env CONVERGE_RELAY_RESUME_KEY
@@ -105,6 +106,7 @@ const OPTIONS = {
   'max-message-size': { type: 'string' },
   heartbeat: { type: 'string' },
   'open-timeout': { type: 'string' },
+  'handshake-timeout': { type: 'string' },
   'resume-grace': { type: 'string' },
   'resume-key': { type: 'string' },
   'statsd-host': { type: 'string' },
@@ -142,6 +144,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv): Partial<
     maxDataFrameBytes: count('max-message-size', values['max-message-size']),
     heartbeatMs: duration('heartbeat', values.heartbeat),
     openTimeoutMs: duration('open-timeout', values['open-timeout']),
+    handshakeTimeoutMs: duration('handshake-timeout', values['handshake-timeout']),
     resumeGraceMs: duration('resume-grace', values['resume-grace']),
     resumeKey: values['resume-key'] ?? env.CONVERGE_RELAY_RESUME_KEY,
     statsd: statsdHost

@@ -13,6 +13,8 @@ export interface RelayConfig {
   readonly heartbeatMs: number;
   /** How long a client waits for its agent to open the data socket. */
   readonly openTimeoutMs: number;
+  /** How long a connection may take to send its HTTP request headers (half-open handshakes). */
+  readonly handshakeTimeoutMs: number;
   /** How long an agent's id stays reserved for it after its control socket drops. */
   readonly resumeGraceMs: number;
   /** Key for the resume secrets; random per process when not given (then a relay restart forgets them). */
@@ -45,6 +47,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   basePath: '',
   heartbeatMs: DEFAULT_HEARTBEAT_MS,
   openTimeoutMs: DEFAULT_OPEN_TIMEOUT_MS,
+  handshakeTimeoutMs: 10_000,
   resumeGraceMs: 5 * 60_000,
   maxDataFrameBytes: MAX_DATA_FRAME_BYTES,
   logLevel: 'info',
@@ -74,6 +77,7 @@ export function resolveRelayConfig(input: Partial<RelayConfig>): RelayConfig {
   }
   if (!(config.heartbeatMs >= 100)) fail('heartbeat', 'must be at least 100ms');
   if (!(config.openTimeoutMs >= 100)) fail('open timeout', 'must be at least 100ms');
+  if (!(config.handshakeTimeoutMs >= 100)) fail('handshake timeout', 'must be at least 100ms');
   if (!(config.resumeGraceMs >= 0)) fail('resume grace', 'must not be negative');
   if (!(config.maxDataFrameBytes >= 64 * 1024)) fail('max frame', 'must be at least 64 KiB');
   if (!LOG_LEVELS.includes(config.logLevel)) fail('log level', `must be one of ${LOG_LEVELS.join(', ')}`);

@@ -213,6 +213,16 @@ describe('relay', () => {
     expect(await get('/missing')).toBe(404);
   });
 
+  it('closes a connection that never finishes its request headers', async () => {
+    await relay.close();
+    relay = await startRelay({ host: '127.0.0.1', port: 0, handshakeTimeoutMs: 300 });
+    const { connect } = await import('node:net');
+    const socket = connect(relay.port, '127.0.0.1');
+    socket.resume();
+    socket.write('GET /client/abc HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n');
+    await once(socket, 'close');
+  });
+
   it('survives malformed HTTP', async () => {
     const { connect } = await import('node:net');
     const socket = connect(relay.port, '127.0.0.1');

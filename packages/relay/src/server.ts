@@ -41,6 +41,7 @@ export interface Relay {
 }
 
 const SHUTDOWN_GRACE_MS = 2000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export async function startRelay(input: Partial<RelayConfig> = {}, options: RelayOptions = {}): Promise<Relay> {
   const config = resolveRelayConfig(input);
@@ -146,12 +147,16 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   let stopWatching = () => undefined as void;
   let server: Server;
   if (config.tlsCert && config.tlsKey) {
-    const tls = createTlsServer(config.tlsCert, config.tlsKey, onRequest, log);
+    const tls = createTlsServer(config.tlsCert, config.tlsKey, onRequest, log, checkEvery(config));
     server = tls.server as unknown as Server;
     stopWatching = tls.stopWatching;
   } else {
-    server = createServer(onRequest);
+    server = createServer({ connectionsCheckingInterval: checkEvery(config) }, onRequest);
   }
+  // A handshake must arrive quickly: half-open requests would otherwise hold a socket for Node's
+  // default 60 s each (thousands of them are cheap to send).
+  server.headersTimeout = config.handshakeTimeoutMs;
+  server.requestTimeout = Math.max(config.handshakeTimeoutMs, REQUEST_TIMEOUT_MS);
   server.on('upgrade', onUpgrade);
   server.on('clientError', (error, socket) => {
     stats.countUpgradeFailure('malformed_http');
@@ -191,6 +196,11 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     server,
     close,
   };
+}
+
+/** How often Node looks for connections past their header timeout (its default is every 30 s). */
+function checkEvery(config: RelayConfig): number {
+  return Math.min(1000, config.handshakeTimeoutMs);
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

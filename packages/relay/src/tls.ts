@@ -7,8 +7,14 @@ import type { Logger } from './log';
 
 const POLL_MS = 1000;
 
-export function createTlsServer(certFile: string, keyFile: string, onRequest: RequestListener, log: Logger): { server: Server; stopWatching: () => void } {
-  const server = createHttpsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, onRequest);
+export function createTlsServer(
+  certFile: string,
+  keyFile: string,
+  onRequest: RequestListener,
+  log: Logger,
+  connectionsCheckingInterval: number,
+): { server: Server; stopWatching: () => void } {
+  const server = createHttpsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), connectionsCheckingInterval }, onRequest);
   const reload = () => {
     try {
       server.setSecureContext({ cert: readFileSync(certFile), key: readFileSync(keyFile) });

@@ -6,6 +6,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, arch, platform, release, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
+import { AgentLifecycle } from './agent-lifecycle';
 import { AuthorizedKeys, fileKeySource, type KeySource, textKeySource } from './auth/key-source';
 import { type AgentInfoFile, directSshCommand, formatBanner, relaySshCommand } from './banner';
 import { type AgentConfig, type AgentConfigInput, resolveAgentConfig } from './config';
@@ -13,6 +14,7 @@ import { RelayControl } from './control';
 import { openDataSocket } from './data-socket';
 import { AgentError, AgentErrorCode, ExitCode } from './errors';
 import { generateHostKey, knownHostsLine } from './host-key';
+import type { JobReport } from './job-spec';
 import { createLogger, type Logger } from './log';
 import { detectPtyBackend, type PtyBackend } from './pty';
 import { SshServer } from './ssh-server';
@@ -24,8 +26,10 @@ export interface Agent {
   readonly config: AgentConfig;
   /** Stops everything; `done` then resolves with 0. */
   close(): Promise<void>;
-  /** Resolves with the exit code once the agent has stopped (0 after close(), 4 when refused later). */
+  /** Resolves with the exit code once the agent has stopped (0 after close() or a lifecycle end, 4 when refused later). */
   readonly done: Promise<ExitCode>;
+  /** Run mode: the job's state changed; when it is no longer running the wait for logins begins. */
+  jobChanged(job: JobReport): void;
 }
 
 export interface AgentDeps {
@@ -34,6 +38,8 @@ export interface AgentDeps {
   readonly output?: (text: string) => void;
   /** Force a pty backend (tests). */
   readonly ptyBackend?: PtyBackend;
+  /** Run mode: the job's state when the agent starts. While it is `running` no timeout runs. */
+  readonly job?: JobReport;
 }
 
 export const AUTHORIZED_KEYS_ENV = 'CONVERGE_AUTHORIZED_KEYS';
@@ -95,6 +101,10 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     const ptyBackend = deps.ptyBackend ?? detectPtyBackend();
     log.debug(`shell ${shell}, terminal backend ${ptyBackend}, agent dir ${agentDir}`);
     let id = config.id ?? '';
+    let control: RelayControl | undefined;
+    const life = new AgentLifecycle({ settings: config.lifecycle, agentDir, log, send: (message) => control?.send(message), job: deps.job });
+    cleanups.push(() => life.close());
+    await life.init();
     const childEnv = (): Record<string, string> => {
       const env: Record<string, string> = {};
       for (const [name, value] of Object.entries(config.environment)) if (value !== undefined) env[name] = value;
@@ -105,6 +115,7 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
       keys,
       log,
       session: { shell, cwd: config.cwd, childEnv, ptyBackend, sftp: config.sftp, killGraceMs: config.killGraceMs, log },
+      hooks: life.tracker,
     });
     cleanups.push(() => server.close());
     let listen: { host: string; port: number } | undefined;
@@ -142,7 +153,6 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
 
     let resolveDone!: (code: ExitCode) => void;
     const done = new Promise<ExitCode>((resolve) => (resolveDone = resolve));
-    let control: RelayControl | undefined;
     if (config.relay) {
       const relay = config.relay;
       let asked = config.id;
@@ -150,12 +160,13 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
       const onWelcome = (welcome: WelcomeMessage): void => {
         if (welcome.idSource === 'generated' && asked) log.warn(`id ${asked} is in use; this agent got ${welcome.id} instead`);
         asked = welcome.id;
+        life.welcomed();
         published = published.then(() => publish(welcome.id));
       };
       const onOpen = (open: OpenMessage): void => {
         log.debug(`relay asks for connection ${open.connectionId.slice(0, 6)}... from ${open.clientAddress ?? 'unknown address'}`);
         openDataSocket(relay, open.connectionId).then(
-          (stream) => server.inject(stream, open.clientAddress),
+          (stream) => server.inject(stream, open.clientAddress, open.connectionId),
           (error: Error) => {
             log.warn(`cannot open data socket: ${error.message}`);
             control?.send({ type: MessageType.openFailed, connectionId: open.connectionId, reason: error.message.slice(0, 1000) });
@@ -175,6 +186,11 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     } else {
       await publish(config.id ?? generateId((size) => randomBytes(size)));
     }
+    if (deps.job?.state !== 'running') life.start('await-login');
+    void life.ended.then(async () => {
+      await runCleanups();
+      resolveDone(ExitCode.ok);
+    });
 
     return {
       get id() {
@@ -185,6 +201,10 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
       },
       config,
       done,
+      jobChanged(job) {
+        life.jobChanged(job);
+        if (job.state !== 'running') life.start('after-job');
+      },
       async close() {
         await runCleanups();
         resolveDone(ExitCode.ok);

@@ -2,6 +2,7 @@
 // validated AgentConfig; only the CLI reads argv and the environment.
 import { parseRelayUrl, ProtocolError, type RelayUrl, validateId } from '@converge/protocol';
 import { AgentError, AgentErrorCode } from './errors';
+import { type LifecycleInput, type LifecycleSettings, resolveLifecycle } from './lifecycle-options';
 import { isLogLevel, type LogLevel } from './log';
 import type { SftpMode } from './sftp';
 
@@ -43,6 +44,8 @@ export interface AgentConfigInput {
   /** SIGHUP -> SIGKILL grace for children of a closed session. */
   readonly killGraceMs?: number;
   readonly version?: string;
+  /** Timeouts, warnings, hold and epilogue (lifecycle-options.ts). */
+  readonly lifecycle?: LifecycleInput;
 }
 
 export interface AgentConfig {
@@ -64,6 +67,7 @@ export interface AgentConfig {
   readonly agentDirParent?: string;
   readonly killGraceMs: number;
   readonly version: string;
+  readonly lifecycle: LifecycleSettings;
 }
 
 export const AGENT_VERSION = '0.1.0';
@@ -151,5 +155,6 @@ export function resolveAgentConfig(input: AgentConfigInput): AgentConfig {
     agentDirParent: input.agentDirParent,
     killGraceMs,
     version: input.version ?? CONFIG_DEFAULTS.version,
+    lifecycle: resolveLifecycle(input.lifecycle),
   };
 }

@@ -194,6 +194,17 @@ describe('Lifecycle', () => {
     expect(c.advance(10 * M)).toContainEqual({ type: 'end', reason: 'idle-timeout' });
   });
 
+  it('--hold holds from the start: no end at the last logout nor when .hold goes', () => {
+    const { life, advance, clock } = make({ hold: true, idleTimeoutMs: M, warnAtMs: [] });
+    life.start('await-login');
+    life.login();
+    expect(life.holding).toBe(true);
+    expect(life.logout()).toEqual([]);
+    life.setHold({ present: true, mtimeMs: clock.t });
+    expect(life.setHold({ present: false })).toEqual([]);
+    expect(advance(M)).toEqual(end('idle-timeout'));
+  });
+
   it('ends only once', () => {
     const { life } = make();
     life.start('await-login');

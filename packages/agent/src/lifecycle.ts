@@ -15,6 +15,8 @@ export interface LifecycleConfig {
   readonly warnAtMs: readonly number[];
   /** Hard cap from start(), whatever the hold. */
   readonly maxDurationMs?: number;
+  /** Hold from the start and for good, as if `.hold` existed (--hold). */
+  readonly hold?: boolean;
 }
 
 /** `.hold` in the agent dir: present or not, and its mtime (ms); a future mtime extends expiry to it. */
@@ -117,7 +119,7 @@ export class Lifecycle {
   }
 
   get holding(): boolean {
-    return this.hold.present;
+    return this.hold.present || this.config.hold === true;
   }
 
   get clientCount(): number {
@@ -159,7 +161,7 @@ export class Lifecycle {
     const now = this.clock.now();
     const { at, cause } = this.expiry();
     if (at <= now) return this.end(EXPIRY_END[cause]);
-    if (!this.awaitingLogin && this.clients === 0 && !this.hold.present) return this.end(emptyReason);
+    if (!this.awaitingLogin && this.clients === 0 && !this.holding) return this.end(emptyReason);
     const remaining = at - now;
     if (at !== this.lastExpiry) {
       // A new expiry: points already passed relative to it are not news (a 10s idle timeout never

@@ -21,6 +21,8 @@ export interface SessionSettings {
 export interface ConnectionInfo {
   readonly label: string;
   readonly key: AuthorizedKey;
+  /** Told of each shell/command channel before its child starts (lifecycle: input, warnings, banner). */
+  readonly onChannel?: (channel: ServerChannel, kind: 'shell' | 'exec', terminal: boolean) => void;
 }
 
 /** Children of one connection, so a disconnect (or agent shutdown) can end them all. */
@@ -105,6 +107,7 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
 
   const run = (channel: ServerChannel, requested: string | undefined, kind: string): void => {
     started = true;
+    conn.onChannel?.(channel, kind === 'shell' ? 'shell' : 'exec', pty !== undefined);
     const command = options.command ?? requested;
     const args = command === undefined ? ['-l'] : ['-c', command];
     const env = envFor(options.command !== undefined ? requested : undefined);

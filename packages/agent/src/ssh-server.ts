@@ -10,12 +10,15 @@ import { handleDirectTcpip } from './forward';
 import type { HostKey } from './host-key';
 import type { Logger } from './log';
 import { ChildSet, handleSession, type SessionSettings } from './session';
+import type { ConnectionHooks } from './session-tracker';
 
 export interface SshServerOptions {
   readonly hostKey: HostKey;
   readonly keys: AuthorizedKeys;
   readonly session: SessionSettings;
   readonly log: Logger;
+  /** Logins, sessions and input, for the lifecycle and the relay's sessions page. */
+  readonly hooks?: ConnectionHooks;
 }
 
 interface ConnectionRecord {
@@ -52,10 +55,13 @@ export class SshServer {
   private readonly sockets = new Set<Duplex>();
   private nextNumber = 1;
   private closing = false;
+  /** Relay connection ids of injected streams, by the negative remotePort tag they were given. */
+  private readonly injectedIds = new Map<number, string>();
+  private nextTag = 1;
 
   constructor(private readonly options: SshServerOptions) {
     this.server = new Server({ hostKeys: [options.hostKey.privateKey], ident: 'Converge' }, (client, info) =>
-      this.onConnection(client, bareAddress(info.ip)),
+      this.onConnection(client, bareAddress(info.ip), this.injectedIds.get(info.port)),
     );
     this.server.on('error', (error: Error) => options.log.warn(`ssh server: ${error.message}`));
   }
@@ -65,9 +71,15 @@ export class SshServer {
   }
 
   /** Serves one SSH connection over a Duplex (a relay data socket). `address` is the client's IP if known. */
-  inject(stream: Duplex, address: string | undefined): void {
-    // ssh2 reads these off the socket for its connection info; a websocket stream has none.
-    Object.assign(stream, { remoteAddress: address ?? 'relay', remotePort: 0, remoteFamily: address && isIP(address) === 6 ? 'IPv6' : 'IPv4' });
+  inject(stream: Duplex, address: string | undefined, connectionId?: string): void {
+    // ssh2 reads these off the socket for its connection info; a websocket stream has none. The port
+    // is a negative tag (never a TCP port) that finds the relay connection id again in onConnection.
+    const tag = -this.nextTag++;
+    if (connectionId !== undefined) {
+      this.injectedIds.set(tag, connectionId);
+      stream.once('close', () => this.injectedIds.delete(tag));
+    }
+    Object.assign(stream, { remoteAddress: address ?? 'relay', remotePort: tag, remoteFamily: address && isIP(address) === 6 ? 'IPv6' : 'IPv4' });
     this.track(stream);
     this.server.injectSocket(stream as unknown as Socket);
   }
@@ -96,8 +108,9 @@ export class SshServer {
     return tcp.address() as AddressInfo;
   }
 
-  private onConnection(client: Connection, address: string | undefined): void {
+  private onConnection(client: Connection, address: string | undefined, connectionId?: string): void {
     const { log, keys, session } = this.options;
+    const watch = this.options.hooks?.connection(connectionId);
     const number = this.nextNumber++;
     let label = `ssh#${number}`;
     const record: ConnectionRecord = { client, children: new ChildSet() };
@@ -121,14 +134,22 @@ export class SshServer {
       }
       authorized = entry;
       label = `ssh#${number} ${ctx.username}`;
+      watch?.loggedIn();
       log.info(`${label}: logged in with ${entry.fingerprint}${entry.comment ? ` (${entry.comment})` : ''} from ${address ?? 'the relay'}`);
       ctx.accept();
     });
 
     client.on('ready', () => {
       const key = authorized!;
-      client.on('session', (accept) => handleSession(accept(), { label, key }, record.children, session));
-      client.on('tcpip', (accept, reject, info) => handleDirectTcpip(accept, reject, info, key.options, label, log));
+      client.on('session', (accept) => {
+        const channel = accept();
+        handleSession(channel, { label, key, onChannel: watch?.channel }, record.children, session);
+        watch?.session(channel);
+      });
+      client.on('tcpip', (accept, reject, info) => {
+        watch?.forward();
+        handleDirectTcpip(accept, reject, info, key.options, label, log);
+      });
       // Remote forwards (ssh -R), streamlocal and the like: not offered.
       client.on('request', (_accept, reject) => reject?.());
     });
@@ -136,6 +157,7 @@ export class SshServer {
     client.on('close', () => {
       this.connections.delete(record);
       log.debug(`${label}: closed`);
+      watch?.closed();
       void record.children.hangUp(session.killGraceMs);
     });
   }

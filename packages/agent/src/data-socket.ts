@@ -30,6 +30,14 @@ export function openDataSocket(relay: RelayUrl, connectionId: string, timeoutMs 
       const stream = createWebSocketStream(ws);
       // createWebSocketStream surfaces socket errors on the stream; ssh2 listens there.
       stream.on('error', () => undefined);
+      // When the relay closes first, ws's stream never finishes ending its writable side (its _final
+      // waits on a socket that is gone), so the stream never emits 'close' and ssh2 never sees the
+      // connection end. Destroy it once everything received has been read.
+      ws.once('close', () => {
+        if (stream.destroyed) return;
+        if (stream.readableEnded) stream.destroy();
+        else stream.once('end', () => stream.destroy());
+      });
       resolve(stream);
     });
   });

@@ -45,7 +45,7 @@ export interface AgentConfigInput {
   readonly killGraceMs?: number;
   readonly version?: string;
   /** Timeouts, warnings, hold and epilogue (lifecycle-options.ts). */
-  readonly lifecycle?: LifecycleInput;
+  readonly lifecycle?: LifecycleInput | LifecycleSettings;
 }
 
 export interface AgentConfig {

@@ -9,6 +9,8 @@ test('lifecycle defaults and durations', () => {
     connectTimeoutMs: 2000, idleTimeoutMs: 90_000, warnAtMs: [1000, 500], maxDurationMs: 3_600_000, hold: false, epilogue: 'echo hi',
   });
   expect(resolveLifecycle({ warnAt: '' }).warnAtMs).toEqual([]);
+  const settings = resolveLifecycle({ connectTimeout: '1s' });
+  expect(resolveLifecycle(settings)).toBe(settings);
 });
 
 test.each([[{ connectTimeout: 'soon' }, /--connect-timeout "soon"/], [{ idleTimeout: '0' }, /--idle-timeout/], [{ warnAt: '1m,x' }, /--warn-at "x"/], [{ maxDuration: '-1' }, /--max-duration/]])(

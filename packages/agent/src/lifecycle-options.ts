@@ -74,7 +74,9 @@ function warnAtMs(value: string | readonly number[] | undefined): readonly numbe
 }
 
 /** Fills defaults and validates; throws AgentError(BAD_ARGUMENT) with one readable line. */
-export function resolveLifecycle(input: LifecycleInput = {}): LifecycleSettings {
+export function resolveLifecycle(input: LifecycleInput | LifecycleSettings = {}): LifecycleSettings {
+  // startAgent resolves its config again: settings already resolved pass through.
+  if ('connectTimeoutMs' in input) return input;
   return {
     connectTimeoutMs: durationMs('connect-timeout', input.connectTimeout, LIFECYCLE_DEFAULTS.connectTimeoutMs)!,
     idleTimeoutMs: durationMs('idle-timeout', input.idleTimeout, LIFECYCLE_DEFAULTS.idleTimeoutMs)!,

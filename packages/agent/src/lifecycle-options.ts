@@ -50,7 +50,8 @@ export const LIFECYCLE_HELP = `Ending (durations: 500ms, 30s, 10m, 1h30m, or sec
   By default the agent exits 0 when the last client logs out (after at least one logged in).
   $agentdir/.hold (agentdir is set in every session) keeps it waiting for new logins until the idle
   timeout; a .hold whose mtime is in the future holds until then: touch -d '+1 hour' $agentdir/.hold.
-  Removing .hold with nobody logged in exits 0 at once.
+  Removing .hold with nobody logged in exits 0 at once. The wait (and --max-duration) starts when the
+  agent is ready; with run --when during, when the job ends. While a job runs nothing times out.
 `;
 
 function bad(message: string): AgentError {

@@ -17,9 +17,20 @@ export function fingerprintOf(publicBlob: Uint8Array): string {
   return `SHA256:${createHash('sha256').update(publicBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
+/** ssh2's generateKeyPairSync drops a leading zero byte of an ed25519 public key (about 1 key in 256),
+ *  leaving both halves unparseable: draw again until both parse. */
+function generatePair(): { private: string; public: string; parsed: ReturnType<typeof utils.parseKey> } {
+  for (let attempt = 0; ; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    const parsed = utils.parseKey(pair.public);
+    const ok = !(parsed instanceof Error) && !(utils.parseKey(pair.private) instanceof Error);
+    if (ok || attempt >= 16) return { ...pair, parsed };
+  }
+}
+
 export function generateHostKey(): HostKey {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const parsed = utils.parseKey(pair.public);
+  const pair = generatePair();
+  const parsed = pair.parsed;
   if (parsed instanceof Error) throw parsed;
   const key = Array.isArray(parsed) ? parsed[0]! : parsed;
   const blob = key.getPublicSSH();

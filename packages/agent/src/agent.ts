@@ -2,7 +2,7 @@
 // running Agent, and takes it all down again. Reads no argv/env and never exits the process.
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, arch, platform, release, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
@@ -146,7 +146,11 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
         listen,
       };
       if (config.infoFile) {
-        await writeFile(config.infoFile, `${JSON.stringify({ ...info, relayUrl: info.relayUrl ?? null, clientUrl: info.clientUrl ?? null }, null, 2)}\n`).catch((error: Error) => log.warn(`cannot write --info-file: ${error.message}`));
+        // Written aside and renamed, so a reader polling the file never sees half of it.
+        const partial = `${config.infoFile}.partial`;
+        await writeFile(partial, `${JSON.stringify({ ...info, relayUrl: info.relayUrl ?? null, clientUrl: info.clientUrl ?? null }, null, 2)}\n`)
+          .then(() => rename(partial, config.infoFile!))
+          .catch((error: Error) => log.warn(`cannot write --info-file: ${error.message}`));
       }
       if (changed) output(formatBanner(info, keys.keys, config.quiet));
     };

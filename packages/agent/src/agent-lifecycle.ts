@@ -22,6 +22,7 @@ export interface AgentLifecycleOptions {
 
 /** Node's setTimeout fires immediately for delays over 2^31-1 ms: wake up at least this often. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const END_NOTICE_GRACE_MS = 300;
 
 export class AgentLifecycle {
   readonly tracker: SessionTracker;
@@ -94,7 +95,10 @@ export class AgentLifecycle {
         this.tracker.broadcast(endTerminalText(decision.reason, this.options.settings));
         this.reportStatus();
         clearTimeout(this.timer);
-        this.resolveEnded(decision.reason);
+        // A moment for the notice to reach the terminals: ssh may quit on the disconnect before
+        // printing channel data that arrived just ahead of it.
+        const grace = this.tracker.terminalCount > 0 ? END_NOTICE_GRACE_MS : 0;
+        setTimeout(() => this.resolveEnded(decision.reason), grace);
         return;
       }
     }

@@ -93,10 +93,11 @@ export interface AgentProc extends Proc {
   dir: string;
 }
 
-export async function startAgent(relayUrl: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<AgentProc> {
+/** `hold`: pass --hold so the agent outlives logouts (suites reuse one agent); lifecycle tests pass false. */
+export async function startAgent(relayUrl: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string, hold = true): Promise<AgentProc> {
   const dir = tempDir('converge-agent-');
   const infoFile = join(dir, 'info.json');
-  const proc = startProcess(process.execPath, [CLI.agent, relayUrl, '--info-file', infoFile, ...args], { env, cwd: cwd ?? dir });
+  const proc = startProcess(process.execPath, [CLI.agent, relayUrl, '--info-file', infoFile, ...(hold ? ['--hold'] : []), ...args], { env, cwd: cwd ?? dir });
   const info = await waitFor('agent to register', () => existsSync(infoFile) && (JSON.parse(readFileSync(infoFile, 'utf8')) as AgentInfo), 20_000, proc);
   return { ...proc, info, infoFile, dir };
 }

@@ -47,7 +47,7 @@ const relayUrl = await new Promise((resolveUrl, reject) => {
   process.exit(3);
 });
 
-const agent = spawn(process.execPath, [cli('agent'), relayUrl, '--authorized-keys', join(demo, 'authorized_keys'), '--info-file', join(demo, 'info.json')], {
+const agent = spawn(process.execPath, [cli('agent'), relayUrl, '--authorized-keys', join(demo, 'authorized_keys'), '--info-file', join(demo, 'info.json'), '--hold'], {
   stdio: ['ignore', 'inherit', 'inherit'],
   cwd: root,
 });
@@ -72,5 +72,6 @@ Before the packages are on npm, use the wsproxy built here:
 
   ssh -o ProxyCommand='${proxy}'${identity ? ` -i ${identity}` : ''} ${info.user}@${info.id}
 
-Stop with Ctrl-C (or log out: the agent keeps waiting for the next login).`);
+The demo agent runs with --hold: it waits for the next login after you log out, until its idle
+timeout (10m). Stop with Ctrl-C.`);
 }

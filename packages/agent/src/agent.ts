@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
 import { loadKeys } from './auth/load-keys';
 import type { FetchText } from './auth/url-key-source';
+import { AgentLifecycle } from './agent-lifecycle';
 import { type AgentInfoFile, directSshCommand, formatBanner, relaySshCommand } from './banner';
 import { type AgentConfig, type AgentConfigInput, resolveAgentConfig } from './config';
 import { RelayControl } from './control';
@@ -17,6 +18,7 @@ import { formatLoginBanner } from './login-banner';
 import { resolveShell } from './shell';
 import { AgentError, AgentErrorCode, ExitCode } from './errors';
 import { generateHostKey, knownHostsLine } from './host-key';
+import type { JobReport } from './job-spec';
 import { createLogger, type Logger } from './log';
 import { detectPtyBackend, type PtyBackend } from './pty';
 import { SshServer } from './ssh-server';
@@ -28,8 +30,10 @@ export interface Agent {
   readonly config: AgentConfig;
   /** Stops everything; `done` then resolves with 0. */
   close(): Promise<void>;
-  /** Resolves with the exit code once the agent has stopped (0 after close(), 4 when refused later). */
+  /** Resolves with the exit code once the agent has stopped (0 after close() or a lifecycle end, 4 when refused later). */
   readonly done: Promise<ExitCode>;
+  /** Run mode: the job's state changed; when it is no longer running the wait for logins begins. */
+  jobChanged(job: JobReport): void;
 }
 
 export interface AgentDeps {
@@ -42,6 +46,8 @@ export interface AgentDeps {
   readonly fetchKeys?: FetchText;
   /** Expiry and hold hint for the login banner, once something (a lifecycle module) knows them. */
   readonly bannerExtras?: () => { readonly expiresAt?: number; readonly holdHint?: string };
+  /** Run mode: the job's state when the agent starts. While it is `running` no timeout runs. */
+  readonly job?: JobReport;
 }
 
 function currentUser(config: AgentConfig): string {
@@ -76,6 +82,10 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     const policy = new AccessPolicy(config.forwarding);
     if (!config.forwarding) log.info('port forwarding is off (--no-forwarding)');
     let id = config.id ?? '';
+    let control: RelayControl | undefined;
+    const life = new AgentLifecycle({ settings: config.lifecycle, agentDir, log, send: (message) => control?.send(message), job: deps.job });
+    cleanups.push(() => life.close());
+    await life.init();
     const childEnv = (): Record<string, string> => {
       const env: Record<string, string> = {};
       for (const [name, value] of Object.entries(config.environment)) if (value !== undefined) env[name] = value;
@@ -83,13 +93,14 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     };
     const host = hostname();
     const keyFiles = config.authorizedKeysFiles.map((file) => resolve(file));
-    const loginBanner = (): string => formatLoginBanner({ id, hostname: host, cwd: config.cwd, agentDir, keyFiles, ...deps.bannerExtras?.() });
+    const loginBanner = (): string => formatLoginBanner({ id, hostname: host, cwd: config.cwd, agentDir, keyFiles, ...(deps.bannerExtras ?? (() => life.bannerExtras()))() });
     const server = new SshServer({
       hostKey,
       keys,
       log,
       policy,
       session: { shell, cwd: config.cwd, childEnv, ptyBackend, sftp: config.sftp, killGraceMs: config.killGraceMs, log, policy, loginBanner },
+      hooks: life.tracker,
     });
     cleanups.push(() => server.close());
     let listen: { host: string; port: number } | undefined;
@@ -131,7 +142,6 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
 
     let resolveDone!: (code: ExitCode) => void;
     const done = new Promise<ExitCode>((resolve) => (resolveDone = resolve));
-    let control: RelayControl | undefined;
     if (config.relay) {
       const relay = config.relay;
       let asked = config.id;
@@ -142,12 +152,13 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
         policy.applyWelcome(welcome);
         if (welcome.allowShell === false) log.info('the relay forbids shells and commands on its agents (sftp still works)');
         if (welcome.allowForwarding === false) log.info('the relay forbids port forwarding on its agents');
+        life.welcomed();
         published = published.then(() => publish(welcome.id));
       };
       const onOpen = (open: OpenMessage): void => {
         log.debug(`relay asks for connection ${open.connectionId.slice(0, 6)}... from ${open.clientAddress ?? 'unknown address'}`);
         openDataSocket(relay, open.connectionId).then(
-          (stream) => server.inject(stream, open.clientAddress),
+          (stream) => server.inject(stream, open.clientAddress, open.connectionId),
           (error: Error) => {
             log.warn(`cannot open data socket: ${error.message}`);
             control?.send({ type: MessageType.openFailed, connectionId: open.connectionId, reason: error.message.slice(0, 1000) });
@@ -167,6 +178,11 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     } else {
       await publish(config.id ?? generateId((size) => randomBytes(size)));
     }
+    if (deps.job?.state !== 'running') life.start('await-login');
+    void life.ended.then(async () => {
+      await runCleanups();
+      resolveDone(ExitCode.ok);
+    });
 
     return {
       get id() {
@@ -177,6 +193,10 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
       },
       config,
       done,
+      jobChanged(job) {
+        life.jobChanged(job);
+        if (job.state !== 'running') life.start('after-job');
+      },
       async close() {
         await runCleanups();
         resolveDone(ExitCode.ok);

@@ -2,10 +2,13 @@
 import { parseArgs } from 'node:util';
 import type { AgentConfigInput } from './config';
 import { AgentError, AgentErrorCode } from './errors';
+import { LIFECYCLE_ARG_OPTIONS, LIFECYCLE_HELP, lifecycleInputFromArgs } from './lifecycle-options';
 import type { LogLevel } from './log';
+import { RUN_HELP } from './job-spec';
 import type { SftpMode } from './sftp';
 
 export const HELP = `Usage: converge-agent <relay-url> [options]
+       converge-agent run <relay-url> [options] [--when failure|always|during] -- <command...>
 
 Runs an SSH server inside this job and connects it out to a Converge relay, so a person can open a real
 shell here with plain OpenSSH. The relay only pipes encrypted bytes.
@@ -40,6 +43,8 @@ Options:
   -h, --help                  show this help
   -V, --version               show the version
 
+${LIFECYCLE_HELP}
+${RUN_HELP}
 Environment:
   CONVERGE_AUTHORIZED_KEYS    authorized_keys lines inline (newline separated), e.g. from a CI secret
   CONVERGE_LOG_LEVEL          default for --log-level
@@ -66,6 +71,7 @@ Exit codes:
   2  bad arguments or configuration (including: no authorized keys)
   3  could not reach the relay
   4  rejected by the relay
+  In run mode the job's own exit code is returned instead (128+N when a signal N ended it).
 `;
 
 export type CliCommand =
@@ -104,6 +110,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
+        ...LIFECYCLE_ARG_OPTIONS,
       },
     });
   } catch (error) {
@@ -138,6 +145,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       token: values.token ?? (env.CONVERGE_TOKEN || undefined),
       logLevel: (values['log-level'] ?? (env.CONVERGE_LOG_LEVEL || undefined)) as LogLevel | undefined,
       quiet: values.quiet ?? false,
+      lifecycle: lifecycleInputFromArgs(values),
     },
   };
 }

@@ -3,6 +3,7 @@
 import { parseRelayUrl, ProtocolError, type RelayUrl, validateId } from '@converge/protocol';
 import { FORGE_USER_PATTERN, FORGES } from './auth/url-key-source';
 import { AgentError, AgentErrorCode } from './errors';
+import { type LifecycleInput, type LifecycleSettings, resolveLifecycle } from './lifecycle-options';
 import { isLogLevel, type LogLevel } from './log';
 import type { SftpMode } from './sftp';
 
@@ -58,6 +59,8 @@ export interface AgentConfigInput {
   /** SIGHUP -> SIGKILL grace for children of a closed session. */
   readonly killGraceMs?: number;
   readonly version?: string;
+  /** Timeouts, warnings, hold and epilogue (lifecycle-options.ts). */
+  readonly lifecycle?: LifecycleInput | LifecycleSettings;
 }
 
 export interface AgentConfig {
@@ -87,6 +90,7 @@ export interface AgentConfig {
   readonly agentDirParent?: string;
   readonly killGraceMs: number;
   readonly version: string;
+  readonly lifecycle: LifecycleSettings;
 }
 
 export const AGENT_VERSION = '0.1.0';
@@ -215,5 +219,6 @@ export function resolveAgentConfig(input: AgentConfigInput): AgentConfig {
     agentDirParent: input.agentDirParent,
     killGraceMs,
     version: input.version ?? CONFIG_DEFAULTS.version,
+    lifecycle: resolveLifecycle(input.lifecycle),
   };
 }

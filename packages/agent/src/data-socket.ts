@@ -4,6 +4,8 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { createWebSocketStream } from 'ws';
 
 export const DATA_SOCKET_TIMEOUT_MS = 10_000;
+/** How long a closed data socket's stream may take to hand ssh2 what it had received. */
+const CLOSE_DRAIN_MS = 5000;
 
 /** Resolves with the open socket as a stream, or rejects with a short reason for `open-failed`. */
 export function openDataSocket(relay: RelayUrl, connectionId: string, timeoutMs = DATA_SOCKET_TIMEOUT_MS): Promise<Duplex> {
@@ -30,10 +32,19 @@ export function openDataSocket(relay: RelayUrl, connectionId: string, timeoutMs 
       const stream = createWebSocketStream(ws);
       // createWebSocketStream surfaces socket errors on the stream; ssh2 listens there.
       stream.on('error', () => undefined);
-      // ws's stream only ends its readable side when the socket closes and emits no 'close' unless
-      // destroyed; ssh2 waits for 'close' to end the connection (and with it children, forwards and
-      // -R listeners). A closed websocket cannot carry anything more: destroy the stream.
-      ws.once('close', () => setImmediate(() => stream.destroy()));
+      // When the socket closes, ws ends the stream's readable side but its writable side never finishes
+      // (its _final waits on a socket that is gone), so the stream emits no 'close' and ssh2 never sees
+      // the connection end: children, forwards and -R listeners stayed alive. Destroy the stream once
+      // ssh2 has read what was received, or after a bounded wait if it never does.
+      ws.once('close', () => {
+        if (stream.destroyed) return;
+        if (stream.readableEnded) return void stream.destroy();
+        const drained = setTimeout(() => stream.destroy(), CLOSE_DRAIN_MS);
+        stream.once('end', () => {
+          clearTimeout(drained);
+          stream.destroy();
+        });
+      });
       resolve(stream);
     });
   });

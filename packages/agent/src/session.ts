@@ -27,6 +27,8 @@ export interface SessionSettings {
 export interface ConnectionInfo {
   readonly label: string;
   readonly key: AuthorizedKey;
+  /** Told of each shell/command channel before its child starts (lifecycle: input, warnings, banner). */
+  readonly onChannel?: (channel: ServerChannel, kind: 'shell' | 'exec', terminal: boolean) => void;
 }
 
 /** Children of one connection, so a disconnect (or agent shutdown) can end them all. */
@@ -113,6 +115,7 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
     started = true;
     const refusal = settings.policy.shellRefusal();
     if (refusal) return refuse(channel, `${conn.label}: ${kind} refused`, refusal, pty ? '\r\n' : '\n', log);
+    conn.onChannel?.(channel, kind === 'shell' ? 'shell' : 'exec', pty !== undefined);
     const command = options.command ?? requested;
     const args = command === undefined ? settings.shell.loginArgs : settings.shell.commandArgs(command);
     const env = envFor(options.command !== undefined ? requested : undefined);

@@ -13,6 +13,7 @@ import { RemoteForwards } from './forward/remote';
 import type { HostKey } from './host-key';
 import type { Logger } from './log';
 import { ChildSet, handleSession, type SessionSettings } from './session';
+import type { ConnectionHooks } from './session-tracker';
 
 export interface SshServerOptions {
   readonly hostKey: HostKey;
@@ -22,6 +23,8 @@ export interface SshServerOptions {
   readonly log: Logger;
   /** Drop a transport that has not logged in by then (OpenSSH's LoginGraceTime). */
   readonly loginGraceMs?: number;
+  /** Logins, sessions and input, for the lifecycle and the relay's sessions page. */
+  readonly hooks?: ConnectionHooks;
 }
 
 /** Like OpenSSH's LoginGraceTime (120 s there): a silent or stalled handshake must not hold a socket. */
@@ -67,10 +70,13 @@ export class SshServer {
   private graceUnavailable = false;
   private nextNumber = 1;
   private closing = false;
+  /** Relay connection ids of injected streams, by the negative remotePort tag they were given. */
+  private readonly injectedIds = new Map<number, string>();
+  private nextTag = 1;
 
   constructor(private readonly options: SshServerOptions) {
     this.server = new Server({ hostKeys: [options.hostKey.privateKey], ident: 'Converge' }, (client, info) =>
-      this.onConnection(client, bareAddress(info.ip)),
+      this.onConnection(client, bareAddress(info.ip), this.injectedIds.get(info.port)),
     );
     this.server.on('error', (error: Error) => options.log.warn(`ssh server: ${error.message}`));
   }
@@ -80,9 +86,15 @@ export class SshServer {
   }
 
   /** Serves one SSH connection over a Duplex (a relay data socket). `address` is the client's IP if known. */
-  inject(stream: Duplex, address: string | undefined): void {
-    // ssh2 reads these off the socket for its connection info; a websocket stream has none.
-    Object.assign(stream, { remoteAddress: address ?? 'relay', remotePort: 0, remoteFamily: address && isIP(address) === 6 ? 'IPv6' : 'IPv4' });
+  inject(stream: Duplex, address: string | undefined, connectionId?: string): void {
+    // ssh2 reads these off the socket for its connection info; a websocket stream has none. The port
+    // is a negative tag (never a TCP port) that finds the relay connection id again in onConnection.
+    const tag = -this.nextTag++;
+    if (connectionId !== undefined) {
+      this.injectedIds.set(tag, connectionId);
+      stream.once('close', () => this.injectedIds.delete(tag));
+    }
+    Object.assign(stream, { remoteAddress: address ?? 'relay', remotePort: tag, remoteFamily: address && isIP(address) === 6 ? 'IPv6' : 'IPv4' });
     this.track(stream);
     this.server.injectSocket(stream as unknown as Socket);
   }
@@ -119,8 +131,9 @@ export class SshServer {
     return tcp.address() as AddressInfo;
   }
 
-  private onConnection(client: Connection, address: string | undefined): void {
+  private onConnection(client: Connection, address: string | undefined, connectionId?: string): void {
     const { log, keys, session } = this.options;
+    const watch = this.options.hooks?.connection(connectionId);
     const number = this.nextNumber++;
     let label = `ssh#${number}`;
     const record: ConnectionRecord = { client, children: new ChildSet(), sockets: new SocketSet() };
@@ -144,6 +157,7 @@ export class SshServer {
       }
       authorized = entry;
       label = `ssh#${number} ${ctx.username}`;
+      watch?.loggedIn();
       log.info(`${label}: logged in with ${entry.fingerprint}${entry.comment ? ` (${entry.comment})` : ''} from ${address ?? 'the relay'}`);
       ctx.accept();
     });
@@ -157,10 +171,20 @@ export class SshServer {
       const forward: ForwardContext = { label, options: key.options, policy: this.options.policy, sockets: record.sockets, log };
       const remote = new RemoteForwards(client, forward);
       record.remote = remote;
-      client.on('session', (accept) => handleSession(accept(), { label, key }, record.children, session));
-      client.on('tcpip', (accept, reject, info) => handleDirectTcpip(accept, reject, info, forward));
+      client.on('session', (accept) => {
+        const channel = accept();
+        handleSession(channel, { label, key, onChannel: watch?.channel }, record.children, session);
+        watch?.session(channel);
+      });
+      client.on('tcpip', (accept, reject, info) => {
+        watch?.forward();
+        handleDirectTcpip(accept, reject, info, forward);
+      });
       client.on('request', (accept, reject, name, info) => {
-        if (name === 'tcpip-forward') return void remote.add(info as { bindAddr: string; bindPort: number }, accept, reject);
+        if (name === 'tcpip-forward') {
+          watch?.forward();
+          return void remote.add(info as { bindAddr: string; bindPort: number }, accept, reject);
+        }
         if (name === 'cancel-tcpip-forward') return remote.cancel(info as { bindAddr: string; bindPort: number }) ? accept?.() : reject?.();
         // streamlocal (ssh -R /path) is not offered.
         log.info(`${label}: global request ${name} refused`);
@@ -173,6 +197,7 @@ export class SshServer {
       log.debug(`${label}: closed`);
       record.remote?.closeAll();
       record.sockets.destroyAll();
+      watch?.closed();
       void record.children.hangUp(session.killGraceMs);
     });
   }

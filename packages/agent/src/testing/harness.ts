@@ -35,7 +35,8 @@ export const quietLog = createLogger('error', { silent: true });
 
 export async function startTestAgent(input: Partial<AgentConfigInput>, deps: AgentDeps = {}): Promise<Agent> {
   return startAgent(
-    { listen: '127.0.0.1:0', environment: process.env, watchKeys: false, killGraceMs: 300, ...input },
+    // hold: these tests log in many times to one agent; the default ends it at the first logout.
+    { listen: '127.0.0.1:0', environment: process.env, watchKeys: false, killGraceMs: 300, lifecycle: { hold: true }, ...input },
     { log: quietLog, ...deps },
   );
 }

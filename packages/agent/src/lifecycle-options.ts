@@ -1,0 +1,110 @@
+// The lifecycle flags (--connect-timeout, --idle-timeout, --warn-at, --max-duration, --epilogue): their
+// parseArgs spec, defaults, validation and help text, kept out of cli-args/config so those stay small.
+import { formatDuration, parseDuration } from '@converge/protocol';
+import { AgentError, AgentErrorCode } from './errors';
+import type { LifecycleConfig } from './lifecycle';
+
+/** As given by a caller: durations as text (`10m`, `90s`) or milliseconds. */
+export interface LifecycleInput {
+  readonly connectTimeout?: string | number;
+  readonly idleTimeout?: string | number;
+  /** `5m,1m,10s`, or a list of milliseconds; an empty string or list: no warnings. */
+  readonly warnAt?: string | readonly number[];
+  readonly maxDuration?: string | number;
+  /** Hold from the start, as if `.hold` existed. */
+  readonly hold?: boolean;
+  /** Shell command run with `sh -c` after the agent (and the job, in run mode) ended, before exit. */
+  readonly epilogue?: string;
+}
+
+export interface LifecycleSettings extends LifecycleConfig {
+  readonly epilogue?: string;
+}
+
+export const LIFECYCLE_DEFAULTS = {
+  connectTimeoutMs: 10 * 60_000,
+  idleTimeoutMs: 10 * 60_000,
+  warnAtMs: [5 * 60_000, 60_000, 10_000],
+} as const;
+
+export const LIFECYCLE_ARG_OPTIONS = {
+  'connect-timeout': { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  'warn-at': { type: 'string' },
+  'max-duration': { type: 'string' },
+  hold: { type: 'boolean' },
+  epilogue: { type: 'string' },
+} as const;
+
+export const LIFECYCLE_HELP = `Ending (durations: 500ms, 30s, 10m, 1h30m, or seconds):
+  --connect-timeout D         nobody logged in within D after the agent is ready: exit 0 (default 10m)
+  --idle-timeout D            no client input for D: exit 0, even with clients connected (default 10m).
+                              Input is keystrokes or other data a client sends on a shell or command,
+                              a new session, sftp or forward, a login, or creating/touching .hold
+  --warn-at LIST              warn open terminals this long before the end (default 5m,1m,10s; '' = never)
+  --max-duration D            hard cap on the wait from when it starts, whatever the hold (default none)
+  --hold                      keep waiting after the last logout (until the idle timeout), as if
+                              $agentdir/.hold existed for good
+  --epilogue CMD              run CMD with sh -c after the agent (and the job) ended, before exiting;
+                              its environment has CONVERGE_EXIT_CODE (the code about to be returned)
+  By default the agent exits 0 when the last client logs out (after at least one logged in).
+  $agentdir/.hold (agentdir is set in every session) keeps it waiting for new logins until the idle
+  timeout; a .hold whose mtime is in the future holds until then: touch -d '+1 hour' $agentdir/.hold.
+  Removing .hold with nobody logged in exits 0 at once. The wait (and --max-duration) starts when the
+  agent is ready; with run --when during, when the job ends. While a job runs nothing times out.
+`;
+
+function bad(message: string): AgentError {
+  return new AgentError(AgentErrorCode.BAD_ARGUMENT, message);
+}
+
+function durationMs(flag: string, value: string | number | undefined, fallback: number | undefined, allowZero = false): number | undefined {
+  if (value === undefined) return fallback;
+  const ms = typeof value === 'number' ? value : parseDuration(value);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0 || (ms === 0 && !allowZero)) {
+    throw bad(`invalid --${flag} ${JSON.stringify(String(value))}: expected a duration like 30s, 10m or 1h`);
+  }
+  return ms;
+}
+
+function warnAtMs(value: string | readonly number[] | undefined): readonly number[] {
+  if (value === undefined) return LIFECYCLE_DEFAULTS.warnAtMs;
+  if (typeof value !== 'string') return value.map((ms) => durationMs('warn-at', ms, undefined)!);
+  const parts = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  return parts.map((part) => durationMs('warn-at', part, undefined)!);
+}
+
+/** Fills defaults and validates; throws AgentError(BAD_ARGUMENT) with one readable line. */
+export function resolveLifecycle(input: LifecycleInput | LifecycleSettings = {}): LifecycleSettings {
+  // startAgent resolves its config again: settings already resolved pass through.
+  if ('connectTimeoutMs' in input) return input;
+  return {
+    connectTimeoutMs: durationMs('connect-timeout', input.connectTimeout, LIFECYCLE_DEFAULTS.connectTimeoutMs)!,
+    idleTimeoutMs: durationMs('idle-timeout', input.idleTimeout, LIFECYCLE_DEFAULTS.idleTimeoutMs)!,
+    warnAtMs: warnAtMs(input.warnAt),
+    maxDurationMs: durationMs('max-duration', input.maxDuration, undefined),
+    hold: input.hold ?? false,
+    epilogue: input.epilogue?.trim() ? input.epilogue : undefined,
+  };
+}
+
+/** parseArgs values -> LifecycleInput (strings stay strings: resolveLifecycle reports bad ones). */
+export function lifecycleInputFromArgs(values: Partial<Record<keyof typeof LIFECYCLE_ARG_OPTIONS, string | boolean | (string | boolean)[]>>): LifecycleInput {
+  const text = (name: keyof typeof LIFECYCLE_ARG_OPTIONS): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    connectTimeout: text('connect-timeout'),
+    idleTimeout: text('idle-timeout'),
+    warnAt: text('warn-at'),
+    maxDuration: text('max-duration'),
+    hold: values.hold === true,
+    epilogue: text('epilogue'),
+  };
+}
+
+/** `5m,1m,10s` for messages. */
+export function describeWarnAt(warnAt: readonly number[]): string {
+  return warnAt.map(formatDuration).join(',');
+}

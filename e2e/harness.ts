@@ -38,6 +38,8 @@ export interface RunResult {
 }
 
 const children = new Set<ChildProcess>();
+/** Every process group started here: members may outlive the child that led it. */
+const groups = new Set<number>();
 const dirs = new Set<string>();
 
 export function tempDir(prefix = 'converge-e2e-'): string {
@@ -47,8 +49,11 @@ export function tempDir(prefix = 'converge-e2e-'): string {
 }
 
 export function startProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Proc {
-  const child = spawn(command, args, { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its own process group, so stop() and cleanup() reach grandchildren too (a pasted job command runs
+  // the agent under sh; an orphaned agent would hold the output pipes, and Jest, open).
+  const child = spawn(command, args, { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   children.add(child);
+  if (child.pid !== undefined) groups.add(child.pid);
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk));
@@ -163,10 +168,19 @@ export function ssh(
   return run('ssh', [...sshOptions(info, key, knownHosts, options.extra, options.proxyArgs), `${info.user}@${info.id}`, ...remote], options);
 }
 
+/** Signals the process and everything it started (its process group). */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 export async function stop(proc: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.child.exitCode;
-  proc.child.kill(signal);
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 5000);
+  signalGroup(proc.child, signal);
+  const timer = setTimeout(() => signalGroup(proc.child, 'SIGKILL'), 5000);
   const code = await proc.exited;
   clearTimeout(timer);
   return code;
@@ -174,9 +188,17 @@ export async function stop(proc: Proc, signal: NodeJS.Signals = 'SIGTERM'): Prom
 
 export async function cleanup(): Promise<void> {
   await Promise.all([...children].map((child) => {
-    child.kill('SIGKILL');
+    signalGroup(child, 'SIGKILL');
     return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
   }));
+  for (const group of groups) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  groups.clear();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs.clear();
 }

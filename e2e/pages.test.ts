@@ -74,8 +74,9 @@ describe('pages in a real browser', () => {
     const agent = startProcess('sh', ['-c', job], { env: { PATH }, cwd: dir });
     await waitFor('agent from the pasted job command', () => /is ready/.test(agent.stdout()), 20_000, agent);
     const strict = `ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i ${key.privateKey} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR `;
-    const viaCommand = await run('sh', ['-c', `${connect.trim().replace(/^ssh /, strict)} 'echo pasted-ok $CONVERGE_ID'`], { env: { PATH } });
+    const viaCommand = await run('sh', ['-c', `${connect.trim().replace(/^ssh /, strict)} 'touch $agentdir/.hold; echo pasted-ok $CONVERGE_ID'`], { env: { PATH } });
     expect(viaCommand.stdout).toBe('pasted-ok from-the-page\n');
+    // .hold (the documented way) keeps the agent for the next login: by default it ends at the first logout.
 
     const configFile = join(dir, 'ssh_config');
     writeFileSync(configFile, `${config}\n  BatchMode yes\n  IdentitiesOnly yes\n  IdentityFile ${key.privateKey}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n`);

@@ -61,7 +61,7 @@ export class AgentLifecycle {
     return {
       ...(expiresAt !== undefined && { expiresAt }),
       ...(this.lifecycle.holding && {
-        holdHint: `Held by $agentdir/.hold: the agent waits for new logins after you log out (rm it to end). ($agentdir = ${this.options.agentDir})`,
+        holdHint: 'Held now: after you log out the agent waits for the next login (rm $agentdir/.hold to end).',
       }),
     };
   }

@@ -9,6 +9,7 @@ test('banner with and without an expiry', () => {
   const timed = formatLoginBanner({ ...base, expiresAt: 1_000_000 + 125_000, holdHint: 'hold: touch x' }, 1_000_000);
   expect(timed).toContain('ends in 2m 05s');
   expect(timed).toContain('hold: touch x');
+  expect(timed).toContain('Keep it running: touch $agentdir/.hold');
   expect(formatDuration(3_900_000)).toBe('1h 05m');
   expect(formatDuration(-5)).toBe('0s');
 });

@@ -13,7 +13,7 @@ export interface LoginBannerInfo {
   readonly keyFiles: readonly string[];
   /** When the agent will end if nothing happens (ms since the epoch), if it knows. */
   readonly expiresAt?: number;
-  /** How to keep the agent alive, when the agent has something better than the default hint. */
+  /** An extra line about holding, e.g. that .hold holds the agent now. */
   readonly holdHint?: string;
 }
 
@@ -33,7 +33,8 @@ export function formatLoginBanner(info: LoginBannerInfo, now = Date.now()): stri
   if (info.expiresAt !== undefined && info.expiresAt > 0) {
     lines.push(`This agent ends in ${formatDuration(info.expiresAt - now)} (at ${new Date(info.expiresAt).toISOString()}).`);
   }
-  lines.push(info.holdHint ?? `Keep it running: touch $agentdir/.hold   ($agentdir = ${info.agentDir})`);
+  lines.push(`Keep it running: touch $agentdir/.hold   ($agentdir = ${info.agentDir})`);
+  if (info.holdHint) lines.push(info.holdHint);
   if (info.keyFiles.length > 0) lines.push(`Authorized keys: ${info.keyFiles.join(', ')}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }

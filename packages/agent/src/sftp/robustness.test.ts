@@ -37,6 +37,22 @@ describe('built-in server under hostile requests', () => {
     return stringOf(reply);
   };
 
+  test('answers pipelined requests in the order they were sent (OpenSSH 9.2 scp truncates otherwise)', async () => {
+    const h = await open(20, 'f');
+    // Slow reads (255 KiB from disk) interleaved with instant ones (a bad handle, answered without IO):
+    // a server that runs them concurrently answers the instant ones first.
+    const ids: number[] = [];
+    const replies: Promise<unknown>[] = [];
+    for (let i = 0; i < 40; i++) {
+      const id = 100 + i;
+      ids.push(id);
+      replies.push(raw.expect(id));
+      raw.send(packet(PKT.READ, id, str(i % 2 === 0 ? h : Buffer.from('bogus')), u64(0n), u32(255 * 1024)));
+    }
+    await Promise.all(replies);
+    expect(raw.replies.filter((r) => r.id >= 100).map((r) => r.id)).toEqual(ids);
+  });
+
   test('bad handles, absurd lengths and offsets get status replies', async () => {
     const bogus = Buffer.from('nope');
     expect(statusOf(await raw.request(PKT.READ, 1, str(bogus), u64(0n), u32(10)))).toEqual({

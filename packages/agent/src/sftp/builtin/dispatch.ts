@@ -56,6 +56,8 @@ export function outgoingBacklogBytes(sftp: SFTPWrapper): number {
 export class Dispatcher {
   private outstanding = 0;
   private closed = false;
+  /** The tail of the chain that runs requests in order. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -97,19 +99,20 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Requests run one after another, in arrival order, as OpenSSH's sftp-server runs them. Replies out of
+   * order are legal SFTP, but OpenSSH 9.2's scp (downloading in place) truncates the file at the highest
+   * offset it received in order: reordered READ replies silently cut files short. In order, overlapping
+   * WRITEs also land as sent.
+   */
   private run(name: RequestName, reqId: number, work: () => Promise<void>): void {
     if (this.outstanding >= this.limits.maxOutstanding) {
       this.status(reqId, STATUS.FAILURE, 'Too many outstanding requests');
       return;
     }
     this.outstanding++;
-    let pending: Promise<void>;
-    try {
-      pending = work();
-    } catch (err) {
-      pending = Promise.reject(err);
-    }
-    pending
+    this.queue = this.queue
+      .then(work)
       .catch((err: unknown) => {
         const { code, message } = toSftpStatus(err);
         this.log.debug('sftp: request failed', { request: name, reqId, code, message });

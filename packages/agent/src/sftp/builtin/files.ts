@@ -62,8 +62,7 @@ export function registerFileHandlers(s: SftpSession): void {
       dispatch.status(reqId, STATUS.EOF);
       return;
     }
-    // Start the read before any await unless replies are backed up: FileHandle.close() (a CLOSE sent right
-    // behind this READ) waits for reads already started, not for ones that have not begun.
+    // A client that stops reading must not grow ssh2's queue of replies: wait for room first.
     if (dispatch.backlogged()) await dispatch.outgoingRoom();
     const len = Math.min(length, MAX_READ_LENGTH);
     if (len === 0) {

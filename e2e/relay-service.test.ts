@@ -96,9 +96,18 @@ describe('relay service', () => {
   it('counts connections and relayed bytes in /metrics after known traffic', async () => {
     const dir = tempDir();
     const key = makeKey(dir, 'person');
-    const relay = await startRelay();
+    const relay = await startRelay(['--log-format', 'json']);
     const agent = await startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey]);
     const knownHosts = knownHostsFor(agent.info, dir);
+    const running = ssh(agent.info, key, knownHosts, ['sleep 2']);
+    const scrape = async () => (await fetch(`${relay.url}/metrics`)).text();
+    let live = '';
+    for (let i = 0; i < 100 && !/^converge_client_sessions\{kind="exec"\} 1$/m.test(live); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      live = await scrape();
+    }
+    expect(live).toMatch(/^converge_client_sessions\{kind="exec"\} 1$/m);
+    expect((await running).code).toBe(0);
     const up = 3 * 1024 * 1024;
     const down = 5_000_000;
     expect((await ssh(agent.info, key, knownHosts, ['wc -c'], { input: 'u'.repeat(up) })).stdout.trim()).toBe(String(up));
@@ -107,12 +116,16 @@ describe('relay service', () => {
     await new Promise((r) => setTimeout(r, 200));
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();
     const value = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1]);
-    expect(value(/^converge_connections_total\{outcome="paired"\} (\d+)$/m)).toBe(2);
     expect(value(/^converge_connections_total\{outcome="unknown_id"\} (\d+)$/m)).toBe(1);
     expect(value(/^converge_relayed_bytes_total\{direction="client_to_agent"\} (\d+)$/m)).toBeGreaterThan(up);
     expect(value(/^converge_relayed_bytes_total\{direction="agent_to_client"\} (\d+)$/m)).toBeGreaterThan(down);
     expect(value(/^converge_agents_connected (\d+)$/m)).toBe(1);
     expect(value(/^converge_clients_connected (\d+)$/m)).toBe(0);
+    expect(value(/^converge_connections_total\{outcome="paired"\} (\d+)$/m)).toBe(3);
     await stop(agent);
+    // --log-format json: every log line is one JSON object, one per connection event.
+    const lines = relay.stderr().trim().split('\n').map((line) => JSON.parse(line) as { level: string; message: string; id?: string });
+    expect(lines.filter((line) => line.message === 'client connected' && line.id === agent.info.id)).toHaveLength(3);
+    expect(lines.some((line) => line.message === 'client refused: unknown id')).toBe(true);
   });
 });

@@ -62,6 +62,11 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     maxClientsPerAgent: config.maxClientsPerAgent,
   });
   stats.liveBytes = () => broker.liveBytes();
+  stats.clientKinds = () => {
+    const kinds = new Map<string, number>();
+    for (const agent of agents) for (const client of agent.clients) kinds.set(client.kind, (kinds.get(client.kind) ?? 0) + 1);
+    return kinds;
+  };
   const agents = new Set<AgentSession>();
   const startedAt = new Date();
   const limiter = new AddressLimiter(config.maxConnectionsPerAddress);

@@ -141,3 +141,23 @@ describe('relay service', () => {
     expect(status).toBe(429);
   });
 });
+
+describe('relay operations', () => {
+  it('sends the same figures to statsd over UDP', async () => {
+    const { createSocket } = await import('node:dgram');
+    const udp = createSocket('udp4');
+    const packets: string[] = [];
+    udp.on('message', (message) => packets.push(message.toString()));
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const relay = await startRelay({ host: '127.0.0.1', port: 0, statsd: { host: '127.0.0.1', port: udp.address().port, prefix: 'ci.' } });
+    const { ws } = await hello(relay, { requestedId: 'stats-agent' });
+    const deadline = Date.now() + 5000;
+    while (!packets.join('\n').includes('ci.agents_connected:1|g') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const seen = packets.join('\n');
+    expect(seen).toContain('ci.agent_registrations:1|c|#id_source:requested');
+    expect(seen).toContain('ci.agents_connected:1|g');
+    ws.terminate();
+    await relay.close();
+    udp.close();
+  });
+});

@@ -30,6 +30,8 @@ export class RelayStats {
   /** Bytes of closed connections; live ones are added at scrape time by `liveBytes`. */
   private closedBytes = { clientToAgent: 0, agentToClient: 0 };
   liveBytes: () => { clientToAgent: number; agentToClient: number } = () => ({ clientToAgent: 0, agentToClient: 0 });
+  /** Connected clients by what their agent reported them doing (shell, exec, sftp, forward, ssh). */
+  clientKinds: () => Map<string, number> = () => new Map();
   private readonly sinks: StatsSink[] = [];
   private readonly counters: Record<string, Counter>;
 
@@ -39,6 +41,16 @@ export class RelayStats {
     const stats = this;
     new Gauge({ name: 'converge_agents_connected', help: 'Agents with an open control socket', registers, collect() { this.set(stats.agentsConnected); } });
     new Gauge({ name: 'converge_clients_connected', help: 'Clients piped to an agent now', registers, collect() { this.set(stats.clientsConnected); } });
+    new Gauge({
+      name: 'converge_client_sessions',
+      help: 'Connected clients by session kind, as their agents report them',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, count] of stats.clientKinds()) this.set({ kind }, count);
+      },
+    });
     new Counter({
       name: 'converge_relayed_bytes_total',
       help: 'Bytes relayed, by direction',

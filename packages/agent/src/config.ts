@@ -93,7 +93,9 @@ export interface AgentConfig {
   readonly lifecycle: LifecycleSettings;
 }
 
-export const AGENT_VERSION = '0.1.0';
+/** This package's version, from its package.json (inlined by the bundler). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const AGENT_VERSION: string = (require('../package.json') as { version: string }).version;
 
 export const CONFIG_DEFAULTS = {
   watchKeys: true,

@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { encodeMessage } from '@converge/protocol';
 import { Client } from 'ssh2';
 import WebSocket from 'ws';
-import { type AgentProc, cleanup, type Key, knownHostsFor, makeKey, type RelayProc, ssh, startAgent, startRelay, tempDir } from './harness';
+import { type AgentProc, cleanup, type Key, type RelayProc, ssh, startStack } from './harness';
 import { httpGet } from './probes';
 
 /** Sends raw bytes and resolves with everything the peer sent back before it closed (or after ms). */
@@ -60,7 +60,6 @@ describe('bad input', () => {
   let relay: RelayProc;
   let agent: AgentProc;
   let key: Key;
-  let dir: string;
   let knownHosts: string;
 
   const relayStillServes = async () => {
@@ -69,11 +68,7 @@ describe('bad input', () => {
   };
 
   beforeAll(async () => {
-    dir = tempDir();
-    key = makeKey(dir, 'person');
-    relay = await startRelay();
-    agent = await startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey, '--listen', '127.0.0.1:0']);
-    knownHosts = knownHostsFor(agent.info, dir);
+    ({ key, relay, agent, knownHosts } = await startStack(['--listen', '127.0.0.1:0']));
   });
   afterAll(cleanup);
 

@@ -14,7 +14,7 @@ import {
   ssh,
   sshOptions,
   startAgent,
-  startRelay,
+  startStack,
   tempDir,
   waitFor,
 } from './harness';
@@ -28,12 +28,8 @@ describe('core: ssh through the relay', () => {
   let knownHosts: string;
 
   beforeAll(async () => {
-    dir = tempDir();
-    key = makeKey(dir, 'person');
+    ({ dir, key, relay, agent, knownHosts } = await startStack());
     other = makeKey(dir, 'stranger');
-    relay = await startRelay();
-    agent = await startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey]);
-    knownHosts = knownHostsFor(agent.info, dir);
   });
   afterAll(cleanup);
 

@@ -3,8 +3,22 @@
 // --allow-forwarding no and --allow-shell no on the relay) as the client sees them.
 import { existsSync } from 'node:fs';
 import {
-  type AgentProc, cleanup, type Key, knownHostsFor, makeKey, type Proc, type RelayProc, run, ssh, sshOptions,
-  startAgent, startProcess, startRelay, stop, tempDir, waitFor,
+  type AgentProc,
+  cleanup,
+  type Key,
+  knownHostsFor,
+  type Proc,
+  type RelayProc,
+  run,
+  ssh,
+  sshOptions,
+  startAgent,
+  startProcess,
+  startRelay,
+  startStack,
+  stop,
+  tempDir,
+  waitFor,
 } from './harness';
 import { accepts, freePort, startHttpServer, type TestHttpServer, waitForPort } from './net-helpers';
 
@@ -25,12 +39,8 @@ describe('forwarding through the relay', () => {
   let server: TestHttpServer;
 
   beforeAll(async () => {
-    dir = tempDir();
-    key = makeKey(dir, 'person');
     server = await startHttpServer('test-server');
-    relay = await startRelay();
-    agent = await startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey]);
-    knownHosts = knownHostsFor(agent.info, dir);
+    ({ dir, key, relay, agent, knownHosts } = await startStack());
   });
   afterAll(async () => {
     await cleanup();

@@ -177,6 +177,23 @@ export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+export interface Stack {
+  dir: string;
+  key: Key;
+  relay: RelayProc;
+  agent: AgentProc;
+  knownHosts: string;
+}
+
+/** The usual fixture: a temp dir, a person's key, a relay, and an agent that lets that key in. */
+export async function startStack(agentArgs: string[] = []): Promise<Stack> {
+  const dir = tempDir();
+  const key = makeKey(dir, 'person');
+  const relay = await startRelay();
+  const agent = await startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey, ...agentArgs]);
+  return { dir, key, relay, agent, knownHosts: knownHostsFor(agent.info, dir) };
+}
+
 export async function stop(proc: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.child.exitCode;
   signalGroup(proc.child, signal);

@@ -3,7 +3,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AgentProc, cleanup, type Key, knownHostsFor, makeKey, proxyCommand, type RelayProc, run, ssh, startAgent, startRelay, tempDir } from './harness';
+import {
+  type AgentProc,
+  cleanup,
+  type Key,
+  proxyCommand,
+  type RelayProc,
+  run,
+  ssh,
+  startStack,
+} from './harness';
 import { metric, MiB, rssKiB, stalledClient } from './probes';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -16,11 +25,7 @@ describe('load: parallel sftp and a stalled client', () => {
   let knownHosts: string;
 
   beforeAll(async () => {
-    dir = tempDir();
-    key = makeKey(dir, 'person');
-    relay = await startRelay();
-    agent = await startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey, '--sftp', 'system']);
-    knownHosts = knownHostsFor(agent.info, dir);
+    ({ dir, key, relay, agent, knownHosts } = await startStack(['--sftp', 'system']));
   });
   afterAll(cleanup);
 

@@ -11,7 +11,23 @@ import { join } from 'node:path';
 import type { IPty } from '@lydell/node-pty';
 import { type AnyAuthMethod, Client, utils } from 'ssh2';
 import WebSocket, { createWebSocketStream } from 'ws';
-import { type AgentInfo, type AgentProc, cleanup, type Key, knownHostsFor, makeKey, type RelayProc, run, ssh, sshOptions, startAgent, startRelay, tempDir, waitFor } from './harness';
+import {
+  type AgentInfo,
+  type AgentProc,
+  cleanup,
+  type Key,
+  knownHostsFor,
+  makeKey,
+  type RelayProc,
+  run,
+  ssh,
+  sshOptions,
+  startAgent,
+  startRelay,
+  startStack,
+  tempDir,
+  waitFor,
+} from './harness';
 import { type CaptureProxy, captureProxy } from './probes';
 
 /** An ssh2 client over the relay's client websocket; resolves 'ready' or the auth error's message. */
@@ -55,10 +71,7 @@ describe('security', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = tempDir();
-    key = makeKey(dir, 'person');
-    relay = await startRelay();
-    agent = await startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey]);
+    ({ dir, key, relay, agent } = await startStack());
   });
   afterAll(cleanup);
 

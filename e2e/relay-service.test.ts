@@ -5,7 +5,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
-import { cleanup, CLI, knownHostsFor, makeKey, run, ssh, startAgent, startProcess, startRelay, stop, tempDir, waitFor } from './harness';
+import { cleanup, CLI, knownHostsFor, makeKey, run, ssh, startAgent, startProcess, startRelay, startStack, stop, tempDir, waitFor } from './harness';
 
 /** A test CA made with openssl, and server certificates for 127.0.0.1 signed by it. */
 function makeCa(dir: string): { ca: string; issue: (name: string) => { cert: string; key: string } } {
@@ -127,5 +127,19 @@ describe('relay service', () => {
     const lines = relay.stderr().trim().split('\n').map((line) => JSON.parse(line) as { level: string; message: string; id?: string });
     expect(lines.filter((line) => line.message === 'client connected' && line.id === agent.info.id)).toHaveLength(3);
     expect(lines.some((line) => line.message === 'client refused: unknown id')).toBe(true);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('shuts down on %s: sessions end, the relay exits 0, agents notice once', async (signal) => {
+    const { relay, agent, key, knownHosts } = await startStack();
+    const session = ssh(agent.info, key, knownHosts, ['sleep 30; echo never']);
+    await waitFor('the session to be relayed', () => /client connected/.test(relay.stderr()), 10_000, relay);
+    relay.child.kill(signal);
+    expect(await relay.exited).toBe(0);
+    expect(relay.stderr()).toMatch(/relay shutting down agents=1 clients=1/);
+    const ended = await session;
+    expect(ended.stdout).toBe('');
+    expect(ended.code).toBe(255);
+    await waitFor('the agent to notice', () => /relay connection lost/.test(agent.stderr()), 10_000, agent);
+    expect(agent.stderr().match(/relay connection lost/g)).toHaveLength(1);
   });
 });

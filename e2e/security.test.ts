@@ -80,12 +80,14 @@ describe('security', () => {
     let agentSide: CaptureProxy;
     let info: AgentInfo;
     let knownHosts: string;
+    let capturedAgent: AgentProc;
 
     beforeAll(async () => {
       clientSide = await captureProxy(relay.port);
       agentSide = await captureProxy(relay.port);
       // The agent reaches the relay through one capturing proxy, the person through the other.
       const captured = await startAgent(`ws://127.0.0.1:${agentSide.port}`, ['--authorized-keys', key.publicKey, '--sftp', 'system']);
+      capturedAgent = captured;
       info = { ...captured.info, clientUrl: `ws://127.0.0.1:${clientSide.port}/client/${captured.info.id}` };
       knownHosts = knownHostsFor(captured.info, dir);
     });
@@ -123,6 +125,12 @@ describe('security', () => {
         expect(seen.includes(typed)).toBe(false);
         expect(seen.includes(fileSecret)).toBe(false);
         expect(seen.includes(Buffer.from(typed, 'utf16le'))).toBe(false);
+      }
+      // Nor do the logs carry session bytes or key material.
+      const logs = [relay.stdout(), relay.stderr(), capturedAgent.stdout(), capturedAgent.stderr()].join('\n');
+      expect(logs).toMatch(/client connected/);
+      for (const secret of [typed, fileSecret, 'PRIVATE KEY', readFileSync(key.privateKey, 'utf8').split('\n')[1]!]) {
+        expect(logs.includes(secret)).toBe(false);
       }
     });
   });

@@ -84,7 +84,8 @@ export async function startAgent(relayWsUrl, args) {
   const dir = tempDir('converge-bench-agent-');
   const infoFile = join(dir, 'info.json');
   const relayArgs = relayWsUrl ? [relayWsUrl] : [];
-  const proc = startProcess(process.execPath, [CLI.agent, ...relayArgs, '--info-file', infoFile, '--quiet', '--log-level', 'error', ...args], { cwd: dir });
+  // --hold: the bench logs in many times; without it the agent ends at the first logout.
+  const proc = startProcess(process.execPath, [CLI.agent, ...relayArgs, '--info-file', infoFile, '--quiet', '--log-level', 'error', '--hold', ...args], { cwd: dir });
   const info = await waitFor('agent to register', () => existsSync(infoFile) && JSON.parse(readFileSync(infoFile, 'utf8')), 20_000);
   return { ...proc, info, dir };
 }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, arch, platform, release, tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
+import { claimPayload, clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
 import { loadKeys } from './auth/load-keys';
 import type { FetchText } from './auth/url-key-source';
 import { AgentLifecycle } from './agent-lifecycle';
@@ -123,7 +123,7 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
         id,
         relayUrl: config.relay?.wsBase,
         clientUrl: client,
-        sshCommand: client ? relaySshCommand(client, user, id) : directSshCommand(listen!.host, listen!.port, user, id),
+        sshCommand: client ? relaySshCommand(client, user, id, hostKey.fingerprint) : directSshCommand(listen!.host, listen!.port, user, id),
         user,
         fingerprint: hostKey.fingerprint,
         knownHostsLine: knownHostsLine(id, hostKey),
@@ -165,7 +165,8 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
           },
         );
       };
-      control = new RelayControl({ relay, agent: agentInfo(config, user), requestedId: config.id, token: config.token, log, onWelcome, onOpen });
+      const signClaim = (nonce: string, requestedId: string | undefined) => ({ hostKey: hostKey.publicKey, signature: hostKey.sign(claimPayload(nonce, requestedId)) });
+      control = new RelayControl({ relay, agent: agentInfo(config, user), requestedId: config.id, token: config.token, log, onWelcome, onOpen, signClaim });
       const started = control;
       cleanups.push(() => started.close());
       await control.start();

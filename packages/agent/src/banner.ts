@@ -1,5 +1,6 @@
 // The facts a person needs after each welcome (id, ssh command, host key) and the block printed on
 // stdout. The ssh command must survive being pasted into a POSIX shell.
+import { hostKeyAlias } from '@converge/protocol';
 import { describeKey, type AuthorizedKey } from './auth/authorized-keys';
 import { shellQuote } from './pty';
 
@@ -17,9 +18,15 @@ export interface AgentInfoFile {
   readonly listen?: { readonly host: string; readonly port: number };
 }
 
-/** `ssh -o ProxyCommand='npx -y @converge/wsproxy URL' user@id`. */
-export function relaySshCommand(clientUrl: string, user: string, id: string): string {
-  return `ssh -o ProxyCommand=${shellQuote(`npx -y @converge/wsproxy ${clientUrl}`)} ${shellQuote(`${user}@${id}`)}`;
+/**
+ * `ssh -o ProxyCommand='npx -y @converge/wsproxy --host-key SHA256:.. URL' -o HostKeyAlias=.. -o
+ * StrictHostKeyChecking=accept-new user@id`. wsproxy refuses any agent whose host key is not this one
+ * (an impostor, even one the relay serves); ssh files the key under a name unique to it and checks its
+ * signature. No prompt, and nothing to remove from known_hosts when a re-run brings a new key.
+ */
+export function relaySshCommand(clientUrl: string, user: string, id: string, fingerprint: string): string {
+  const proxy = `npx -y @converge/wsproxy --host-key ${fingerprint} ${clientUrl}`;
+  return `ssh -o ProxyCommand=${shellQuote(proxy)} -o HostKeyAlias=${shellQuote(hostKeyAlias(id, fingerprint))} -o StrictHostKeyChecking=accept-new ${shellQuote(`${user}@${id}`)}`;
 }
 
 /** Direct TCP (no relay): the host key is pinned under the id with HostKeyAlias. */

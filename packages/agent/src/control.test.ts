@@ -1,8 +1,8 @@
-// Integration: the agent against a fake relay (welcome, open + data socket, reconnect with resume,
+// Integration: the agent against a fake relay (welcome, open + data socket, reconnect with its host key,
 // silence detection, refusals) with the real ssh client going through the relay.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MessageType } from '@converge/protocol';
+import { hostKeyAlias, MessageType } from '@converge/protocol';
 import type { Agent } from './agent';
 import { AgentError, ExitCode } from './errors';
 import { FakeRelay } from './testing/fake-relay';
@@ -51,7 +51,10 @@ test('welcome, banner, info file, and ssh through a data socket', async () => {
   expect(agent.id).toBe('my-agent');
   expect(relay.hellos[0]).toMatchObject({ requestedId: 'my-agent', agent: { version: expect.any(String) } });
   expect(printed).toContain(`Converge agent my-agent is ready (relay ${relay.url}).`);
-  expect(printed).toContain(`ssh -o ProxyCommand='npx -y @converge/wsproxy ${relay.url}/client/my-agent'`);
+  const fp = agent.info.fingerprint;
+  expect(printed).toContain(
+    `ssh -o ProxyCommand='npx -y @converge/wsproxy --host-key ${fp} ${relay.url}/client/my-agent' -o HostKeyAlias='${hostKeyAlias('my-agent', fp)}' -o StrictHostKeyChecking=accept-new`,
+  );
   const info = JSON.parse(readFileSync(infoFile, 'utf8'));
   expect(info).toMatchObject({ id: 'my-agent', clientUrl: `${relay.url}/client/my-agent`, fingerprint: agent.info.fingerprint });
   expect(info.knownHostsLine).toMatch(/^my-agent,my-agent\.converge ssh-ed25519 AAAA/);
@@ -67,7 +70,7 @@ test('a taken id gives a generated one', async () => {
   expect(lines).toContain(`warn id busy-id is in use; this agent got ${agent.id} instead`);
 });
 
-test('reconnects with the resume secret after a drop; established ssh keeps working', async () => {
+test('reconnects with a hello signed by its host key after a drop; established ssh keeps working', async () => {
   relay = await new FakeRelay().start();
   let printed = '';
   const { log, lines } = captureLog();
@@ -78,7 +81,9 @@ test('reconnects with the resume secret after a drop; established ssh keeps work
   await new Promise((r) => setTimeout(r, 300));
   relay.dropAgents();
   await until(() => relay!.hellos.length === 2);
-  expect(relay.hellos[1]).toMatchObject({ requestedId: id, resumeSecret: expect.any(String) });
+  expect(relay.hellos[1]).toMatchObject({ requestedId: id, hostKey: relay.hellos[0]!.hostKey });
+  expect(relay.hellos[0]!.hostKey).toMatch(/^ssh-ed25519 /);
+  expect(relay.badSignatures).toBe(0);
   expect(await running).toMatchObject({ code: 0, stdout: 'survived\n' });
   expect(agent.id).toBe(id);
   expect(printed.match(/is ready/g)).toHaveLength(1);

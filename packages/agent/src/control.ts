@@ -1,8 +1,9 @@
-// The control websocket to the relay: hello/welcome, `open` requests, heartbeats, silence detection and
-// reconnects with backoff that reclaim the same id. Data sockets live elsewhere and survive reconnects.
+// The control websocket to the relay: challenge -> signed hello -> welcome, `open` requests, heartbeats,
+// silence detection and reconnects with backoff that reclaim the same id (the host key's signature
+// proves it is ours). Data sockets live elsewhere and survive reconnects.
 import {
   agentUrl, type AgentInfo, type ControlMessage, decodeMessage, DEFAULT_HEARTBEAT_MS, decodeHttpError, encodeMessage,
-  MAX_CONTROL_MESSAGE_BYTES, MessageType, type OpenMessage, relayErrorForCloseCode, type RelayUrl, type WelcomeMessage,
+  escapeControl, MAX_CONTROL_MESSAGE_BYTES, MessageType, type OpenMessage, relayErrorForCloseCode, type RelayUrl, type WelcomeMessage,
 } from '@converge/protocol';
 import WebSocket from 'ws';
 import { AgentError, AgentErrorCode } from './errors';
@@ -15,6 +16,8 @@ export interface RelayControlOptions {
   readonly requestedId?: string;
   /** Sent in every hello when the relay requires agent tokens. */
   readonly token?: string;
+  /** The host key's public line and its signature over the claim for the relay's nonce. */
+  readonly signClaim: (nonce: string, requestedId: string | undefined) => { hostKey: string; signature: string };
   readonly log: Logger;
   /** Each welcome, the first and every one after a reconnect. */
   readonly onWelcome: (welcome: WelcomeMessage) => void;
@@ -28,7 +31,6 @@ const SILENCE_FACTOR = 2.5;
 export class RelayControl {
   private ws: WebSocket | undefined;
   private id: string | undefined;
-  private resumeSecret: string | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private silenceTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -43,7 +45,7 @@ export class RelayControl {
   /** First connection: resolves on welcome; rejects RELAY_UNREACHABLE (exit 3) or RELAY_REJECTED (exit 4). */
   async start(): Promise<WelcomeMessage> {
     try {
-      return await this.connect(this.options.requestedId, undefined);
+      return await this.connect(this.options.requestedId);
     } catch (failure) {
       const f = failure as AttemptFailure;
       this.closed = true;
@@ -65,7 +67,7 @@ export class RelayControl {
     this.resolveEnded(undefined);
   }
 
-  private connect(requestedId: string | undefined, resumeSecret: string | undefined): Promise<WelcomeMessage> {
+  private connect(requestedId: string | undefined): Promise<WelcomeMessage> {
     const { log, relay } = this.options;
     return new Promise<WelcomeMessage>((resolve, reject) => {
       const ws = new WebSocket(agentUrl(relay), {
@@ -86,17 +88,14 @@ export class RelayControl {
         res.on('end', () => {
           const relayError = decodeHttpError(body);
           const status = res.statusCode ?? 0;
-          fail(attemptFailure(status === 401 || status === 403, `relay answered HTTP ${status}${relayError ? ` ${relayError.code}: ${relayError.message}` : ''}`));
+          fail(attemptFailure(status === 401 || status === 403, `relay answered HTTP ${status}${relayError ? ` ${relayError.code}: ${escapeControl(relayError.message)}` : ''}`));
           req.destroy();
           ws.terminate();
         });
         res.on('error', () => ws.terminate());
       });
       ws.on('error', (error) => fail(attemptFailure(false, `cannot reach the relay at ${agentUrl(relay)}: ${error.message}`)));
-      ws.on('open', () => {
-        this.armSilence(DEFAULT_HEARTBEAT_MS);
-        ws.send(encodeMessage({ type: MessageType.hello, agent: this.options.agent, requestedId, resumeSecret, token: this.options.token }));
-      });
+      ws.on('open', () => this.armSilence(DEFAULT_HEARTBEAT_MS));
       ws.on('ping', () => this.armSilence());
       ws.on('pong', () => this.armSilence());
       ws.on('message', (data, isBinary) => {
@@ -105,20 +104,22 @@ export class RelayControl {
         try {
           message = decodeMessage(isBinary ? new Uint8Array(data as Buffer) : String(data));
         } catch (error) {
-          log.warn(`relay sent a bad control message (${(error as Error).message}); ignored`);
+          log.warn(`relay sent a bad control message (${escapeControl((error as Error).message)}); ignored`);
           return;
         }
-        if (message.type === MessageType.welcome) {
+        if (message.type === MessageType.challenge) {
+          const proof = this.options.signClaim(message.nonce, requestedId);
+          ws.send(encodeMessage({ type: MessageType.hello, agent: this.options.agent, requestedId, ...proof, token: this.options.token }));
+        } else if (message.type === MessageType.welcome) {
           welcomed = true;
           this.id = message.id;
-          this.resumeSecret = message.resumeSecret;
           this.attempt = 0;
           this.startHeartbeat(message.heartbeatMs);
           resolve(message);
           this.options.onWelcome(message);
         } else if (message.type === MessageType.error) {
           const transient = isTransientCode(message.code);
-          fail(attemptFailure(!transient, `relay ${transient ? 'closed the connection' : 'refused this agent'}: ${message.code}: ${message.message}`));
+          fail(attemptFailure(!transient, `relay ${transient ? 'closed the connection' : 'refused this agent'}: ${escapeControl(message.code)}: ${escapeControl(message.message)}`));
           ws.close(1000);
         } else if (message.type === MessageType.open && welcomed) {
           this.options.onOpen(message);
@@ -129,8 +130,9 @@ export class RelayControl {
       ws.on('close', (code, reason) => {
         if (this.ws === ws) this.stopTimers();
         const closeError = relayErrorForCloseCode(code);
-        if (closeError && !isTransientCode(closeError)) fail(attemptFailure(true, `relay refused this agent: ${closeError}${reason.length ? `: ${reason.toString()}` : ''}`));
-        const failure = refusal ?? attemptFailure(false, `relay connection closed (code ${code}${reason.length ? ` ${reason.toString()}` : ''})`);
+        const why = escapeControl(reason.toString());
+        if (closeError && !isTransientCode(closeError)) fail(attemptFailure(true, `relay refused this agent: ${closeError}${why ? `: ${why}` : ''}`));
+        const failure = refusal ?? attemptFailure(false, `relay connection closed (code ${code}${why ? ` ${why}` : ''})`);
         if (!welcomed) return reject(failure);
         if (this.closed) return;
         if (failure.rejected) return this.endWith(failure);
@@ -151,7 +153,7 @@ export class RelayControl {
     const delay = backoffDelay(this.attempt++, this.options.random ?? Math.random);
     this.retryTimer = setTimeout(() => {
       if (this.closed) return;
-      this.connect(this.id, this.resumeSecret).then(
+      this.connect(this.id).then(
         () => this.options.log.info(`relay connection restored (id ${this.id})`),
         (failure: AttemptFailure) => {
           if (this.closed) return;

@@ -10,6 +10,8 @@ export interface HostKey {
   /** `SHA256:...` as `ssh-keygen -l` prints it. */
   readonly fingerprint: string;
   readonly type: string;
+  /** Signs `data` with the private key: base64 of the raw ed25519 signature (relay id claims). */
+  sign(data: Uint8Array): string;
 }
 
 /** `SHA256:<base64 without padding of sha256(blob)>`, the format of `ssh-keygen -l` and `ssh -v`. */
@@ -36,11 +38,15 @@ function hostKeyOf(privateKey: string, parsed: ReturnType<typeof utils.parseKey>
   if (parsed instanceof Error) throw parsed;
   const key = Array.isArray(parsed) ? parsed[0]! : parsed;
   const blob = key.getPublicSSH();
+  const signer = utils.parseKey(privateKey);
+  if (signer instanceof Error) throw signer;
+  const secret = Array.isArray(signer) ? signer[0]! : signer;
   return {
     privateKey,
     publicKey: `${key.type} ${blob.toString('base64')}`,
     fingerprint: fingerprintOf(blob),
     type: key.type,
+    sign: (data) => Buffer.from(secret.sign(Buffer.from(data))).toString('base64'),
   };
 }
 

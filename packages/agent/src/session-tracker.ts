@@ -23,7 +23,7 @@ export interface ConnectionHooks {
 
 export interface SessionEvent {
   readonly connectionId: string;
-  readonly event: 'opened' | 'closed';
+  readonly event: 'opened' | 'closed' | 'authenticated';
   readonly kind: SessionKindName;
 }
 
@@ -60,6 +60,8 @@ export class SessionTracker implements ConnectionHooks {
       loggedIn: () => {
         if (loggedIn) return;
         loggedIn = true;
+        // The relay then counts this connection as a person's, never evicted for anonymous ones.
+        report('authenticated', 'shell');
         events.login();
       },
       session: (session) => {

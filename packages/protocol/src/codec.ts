@@ -21,6 +21,7 @@ const connectionId: Check = isValidConnectionId;
 const integer = (min: number, max: number): Check => (v) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
 const oneOf = (...values: string[]): Check => (v) => typeof v === 'string' && values.includes(v);
 const bool: Check = (v) => typeof v === 'boolean';
+const pattern = (re: RegExp): Check => (v) => typeof v === 'string' && re.test(v);
 
 const AGENT_INFO: readonly Field[] = [
   { name: 'hostname', check: text(255), expect: 'a string' },
@@ -34,16 +35,17 @@ const agentInfo: Check = (v) => typeof v === 'object' && v !== null && !Array.is
 
 /** Field order here is the order on the wire, so encodings are stable (golden tests rely on it). */
 const SCHEMAS: Record<MessageType, readonly Field[]> = {
+  [MessageType.challenge]: [{ name: 'nonce', check: pattern(/^[A-Za-z0-9_-]{43}$/), expect: '32 bytes in base64url' }],
   [MessageType.hello]: [
     { name: 'agent', check: agentInfo, expect: 'agent info {hostname, os, arch, user, cwd, version}' },
     { name: 'requestedId', check: id, optional: true, expect: 'a valid id' },
-    { name: 'resumeSecret', check: text(128), optional: true, expect: 'a string' },
+    { name: 'hostKey', check: pattern(/^ssh-ed25519 [A-Za-z0-9+/]{68}$/), expect: 'an ssh-ed25519 public key' },
+    { name: 'signature', check: pattern(/^[A-Za-z0-9+/]{86}==$/), expect: 'an ed25519 signature in base64' },
     { name: 'token', check: text(4096), optional: true, expect: 'a string' },
   ],
   [MessageType.welcome]: [
     { name: 'id', check: id, expect: 'a valid id' },
     { name: 'idSource', check: oneOf('requested', 'generated', 'resumed'), expect: 'requested, generated or resumed' },
-    { name: 'resumeSecret', check: text(128), expect: 'a string' },
     { name: 'heartbeatMs', check: integer(100, 3_600_000), expect: 'milliseconds' },
     { name: 'requestedId', check: id, optional: true, expect: 'a valid id' },
     { name: 'allowShell', check: bool, optional: true, expect: 'a boolean' },
@@ -74,7 +76,7 @@ const SCHEMAS: Record<MessageType, readonly Field[]> = {
   ],
   [MessageType.session]: [
     { name: 'connectionId', check: connectionId, expect: 'a connection id' },
-    { name: 'event', check: oneOf('opened', 'closed'), expect: 'opened or closed' },
+    { name: 'event', check: oneOf('opened', 'closed', 'authenticated'), expect: 'opened, closed or authenticated' },
     { name: 'kind', check: oneOf('shell', 'exec', 'sftp', 'forward'), expect: 'shell, exec, sftp or forward' },
   ],
 };

@@ -70,7 +70,16 @@ export function isValidConnectionId(value: unknown): value is string {
   return typeof value === 'string' && CONNECTION_ID_PATTERN.test(value);
 }
 
-/** A secret the agent keeps to reclaim its id after a reconnect (260 bits, base32). */
-export function generateSecret(randomBytes: RandomBytes): string {
-  return encodeBase32(randomBytes(33), 52);
+/** `SHA256:` and 43 base64 characters: an OpenSSH host key fingerprint as the agent prints it. */
+export function isHostKeyFingerprint(value: unknown): value is string {
+  return typeof value === 'string' && /^SHA256:[A-Za-z0-9+/]{43}$/.test(value);
+}
+
+/**
+ * The name ssh files an agent's host key under (HostKeyAlias): the id plus the start of the key's
+ * fingerprint. Every run has a new host key, so a re-run under the same id gets a new name and never
+ * meets the old key in known_hosts ("REMOTE HOST IDENTIFICATION HAS CHANGED").
+ */
+export function hostKeyAlias(id: string, fingerprint: string): string {
+  return `${id}~${fingerprint.slice('SHA256:'.length, 'SHA256:'.length + 16).replace(/\+/g, '-').replace(/\//g, '_')}`;
 }

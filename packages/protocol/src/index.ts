@@ -19,7 +19,8 @@ export {
   generateId,
   generateConnectionId,
   isValidConnectionId,
-  generateSecret,
+  isHostKeyFingerprint,
+  hostKeyAlias,
   type RandomBytes,
 } from './ids';
 export {
@@ -38,6 +39,7 @@ export {
   PROTOCOL_VERSION,
   MessageType,
   type AgentInfo,
+  type ChallengeMessage,
   type ControlMessage,
   type HelloMessage,
   type WelcomeMessage,
@@ -78,3 +80,5 @@ export {
   type SessionsSnapshot,
 } from './api';
 export { parseDuration, formatDuration } from './duration';
+export { claimPayload, parseEd25519HostKey } from './claim';
+export { escapeControl } from './escape';

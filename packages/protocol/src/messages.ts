@@ -2,12 +2,15 @@
 // one JSON text frame carrying the protocol version `v` and a `type`. The field tables in codec.ts are
 // the single description of what each message may hold.
 
-export const PROTOCOL_VERSION = 1;
+/** 2: ids are claimed with a signature by the agent's host key over the relay's challenge (no resume secrets). */
+export const PROTOCOL_VERSION = 2;
 
 export const MessageType = {
-  /** agent -> relay, first message: who I am, which id I would like. */
+  /** relay -> agent, first message: a fresh nonce the agent signs in its hello. */
+  challenge: 'challenge',
+  /** agent -> relay, answer to the challenge: who I am, which id I would like, proof of my host key. */
   hello: 'hello',
-  /** relay -> agent: the id actually assigned and the secret to reclaim it after a reconnect. */
+  /** relay -> agent: the id actually assigned (held for this host key). */
   welcome: 'welcome',
   /** relay -> agent: a client is waiting; open a data websocket for this connection id. */
   open: 'open',
@@ -33,21 +36,29 @@ export interface AgentInfo {
   readonly version: string;
 }
 
+export interface ChallengeMessage {
+  readonly type: typeof MessageType.challenge;
+  /** 32 random bytes, base64url. */
+  readonly nonce: string;
+}
+
 export interface HelloMessage {
   readonly type: typeof MessageType.hello;
   readonly agent: AgentInfo;
   readonly requestedId?: string;
-  readonly resumeSecret?: string;
+  /** The agent's SSH host key: `ssh-ed25519 <base64 blob>`. An id is held for this key. */
+  readonly hostKey: string;
+  /** base64 ed25519 signature by the host key over claimPayload(nonce, requestedId). */
+  readonly signature: string;
   readonly token?: string;
 }
 
 export interface WelcomeMessage {
   readonly type: typeof MessageType.welcome;
   readonly id: string;
-  /** `requested`: the agent's own id; `generated`: a new one (none asked, or the one asked was taken);
-   *  `resumed`: the id this agent held before a reconnect. */
+  /** `requested`: the agent's own id; `generated`: a new one (none asked, or the one asked is held by
+   *  another host key); `resumed`: the id this host key held before a reconnect. */
   readonly idSource: 'requested' | 'generated' | 'resumed';
-  readonly resumeSecret: string;
   readonly heartbeatMs: number;
   readonly requestedId?: string;
   /** Relay policy: false forbids shells (and exec) on every agent; absent means allowed. */
@@ -98,11 +109,14 @@ export interface SessionMessage {
   readonly type: typeof MessageType.session;
   /** The connection (data socket) the session runs on. */
   readonly connectionId: string;
-  readonly event: 'opened' | 'closed';
+  /** `authenticated`: the connection logged in (kind is then `shell` and meaningless); the relay stops
+   *  counting it as an anonymous connection. */
+  readonly event: 'opened' | 'closed' | 'authenticated';
   readonly kind: SessionKindName;
 }
 
 export type ControlMessage =
+  | ChallengeMessage
   | HelloMessage
   | WelcomeMessage
   | OpenMessage

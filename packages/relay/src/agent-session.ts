@@ -1,12 +1,16 @@
-// One agent's control socket: hello -> welcome, heartbeats, open requests for waiting clients, and the
-// agent's answers. Anything malformed from the agent closes its socket with one log line; nothing an
-// agent sends can throw out of here.
+// One agent's control socket: challenge -> hello -> welcome, heartbeats, open requests for waiting
+// clients, and the agent's answers. Anything malformed from the agent closes its socket with one log
+// line; nothing an agent sends can throw out of here. One hello per socket, a bounded message rate.
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import {
   type AgentInfo,
+  claimPayload,
   type ControlMessage,
   decodeMessage,
   encodeMessage,
+  type HelloMessage,
   MessageType,
+  parseEd25519HostKey,
   ProtocolError,
   ProtocolErrorCode,
   RELAY_ERRORS,
@@ -15,19 +19,23 @@ import {
   type StatusMessage,
 } from '@converge/protocol';
 import type { WebSocket } from 'ws';
+import type { ClientSlot } from './admission';
+import { RateLimit, type RefusalLog } from './limits';
 import type { Logger } from './log';
 import type { AgentHandle, Registry } from './registry';
-import type { ResumeSecrets } from './resume';
 import type { RelayStats } from './stats';
 import type { Admission } from './tokens';
 
 const HELLO_TIMEOUT_MS = 10_000;
 const REPLACED_CLOSE_CODE = 4409;
+/** Control messages an agent may send: heartbeats, status and session events are a few a second. */
+const MESSAGES_PER_SECOND = 50;
+const MESSAGE_BURST = 200;
 
 export interface AgentSessionDeps {
   readonly registry: Registry<unknown>;
-  readonly secrets: ResumeSecrets;
   readonly log: Logger;
+  readonly refusals: RefusalLog;
   readonly stats: RelayStats;
   readonly heartbeatMs: number;
   readonly allowShell: boolean;
@@ -47,20 +55,38 @@ export interface ClientInfo {
   readonly address: string;
   readonly since: Date;
   kind: SessionKind;
+  /** The agent said this connection logged in. */
+  authenticated: boolean;
   readonly bytes: () => { in: number; out: number };
 }
 
 type Status = Omit<StatusMessage, 'type'>;
 
+/** True when `signature` (base64) is `hostKey`'s ed25519 signature over the claim for `nonce`. */
+export function verifyClaim(hello: Pick<HelloMessage, 'hostKey' | 'signature' | 'requestedId'>, nonce: string): boolean {
+  try {
+    const { raw } = parseEd25519HostKey(hello.hostKey);
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+    return verify(null, claimPayload(nonce, hello.requestedId), key, Buffer.from(hello.signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
 export class AgentSession implements AgentHandle {
   id: string | undefined;
   info: AgentInfo | undefined;
+  hostKey: string | undefined;
   readonly connectedAt = new Date();
   readonly clients = new Set<ClientInfo>();
   status: Status = {};
   private nextClientIndex = 1;
-  private readonly waiting = new Set<string>();
+  /** Connections asked of the agent and not answered yet, with the waiting client's address. */
+  private readonly waiting = new Map<string, { address: string; since: number }>();
   private readonly helloTimer: NodeJS.Timeout;
+  private readonly nonce = randomBytes(32).toString('base64url');
+  private readonly rate = new RateLimit(MESSAGES_PER_SECOND, MESSAGE_BURST);
+  private helloSeen = false;
   private warnedUnknownType = false;
 
   constructor(
@@ -72,10 +98,11 @@ export class AgentSession implements AgentHandle {
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     ws.on('error', (error) => deps.log.debug('agent socket error', { id: this.id, error: error.message }));
     ws.once('close', (code) => void this.onClosed(code));
+    this.send({ type: MessageType.challenge, nonce: this.nonce });
   }
 
   requestOpen(connectionId: string, clientAddress: string): void {
-    this.waiting.add(connectionId);
+    this.waiting.set(connectionId, { address: clientAddress, since: Date.now() });
     this.send({ type: MessageType.open, connectionId, clientAddress });
   }
 
@@ -84,13 +111,16 @@ export class AgentSession implements AgentHandle {
     this.waiting.delete(connectionId);
   }
 
-  /** Connections asked of this agent and not yet answered. */
-  get waitingCount(): number {
-    return this.waiting.size;
+  /** Every client slot in use: waiting ones and connected ones, for admitClient(). */
+  slots(): ClientSlot[] {
+    const slots: ClientSlot[] = [];
+    for (const [connectionId, { address, since }] of this.waiting) slots.push({ connectionId, address, authenticated: false, since });
+    for (const c of this.clients) slots.push({ connectionId: c.connectionId, address: c.address, authenticated: c.authenticated, since: c.since.getTime() });
+    return slots;
   }
 
   addClient(connectionId: string, address: string, bytes: ClientInfo['bytes']): ClientInfo {
-    const client: ClientInfo = { index: this.nextClientIndex++, connectionId, address, since: new Date(), kind: 'ssh', bytes };
+    const client: ClientInfo = { index: this.nextClientIndex++, connectionId, address, since: new Date(), kind: 'ssh', authenticated: false, bytes };
     this.clients.add(client);
     return client;
   }
@@ -113,12 +143,14 @@ export class AgentSession implements AgentHandle {
   }
 
   private refuse(code: RelayErrorCode, message: string): void {
-    this.deps.log.warn('agent refused', { id: this.id, address: this.address, code, reason: message });
+    this.deps.refusals.refused(code, this.address, { agent: this.id, reason: message });
     this.send({ type: MessageType.error, code, message });
     this.closeWith(RELAY_ERRORS[code].closeCode, message.slice(0, 120));
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (!this.rate.take()) return this.refuse(RelayErrorCode.LIMIT_REACHED, `more than ${MESSAGES_PER_SECOND} control messages a second`);
     let message: ControlMessage;
     try {
       if (isBinary) throw new ProtocolError(ProtocolErrorCode.MALFORMED_MESSAGE, 'control messages are text frames');
@@ -132,6 +164,9 @@ export class AgentSession implements AgentHandle {
       }
       this.deps.stats.countHandshakeFailure('protocol');
       return this.refuse(RelayErrorCode.PROTOCOL_ERROR, problem.message);
+    }
+    if (message.type !== MessageType.hello && message.type !== MessageType.heartbeat && this.id === undefined) {
+      return this.refuse(RelayErrorCode.PROTOCOL_ERROR, `${message.type} before hello`);
     }
     void this.onMessage(message).catch((error: Error) => {
       this.deps.log.error('agent message failed', { id: this.id, error: error.message });
@@ -147,13 +182,13 @@ export class AgentSession implements AgentHandle {
         if (!message.reply) this.send({ type: MessageType.heartbeat, sentAt: message.sentAt, reply: true });
         return;
       case MessageType.status:
-        if (this.id === undefined) return this.refuse(RelayErrorCode.PROTOCOL_ERROR, 'status before hello');
         this.status = { ...this.status, ...withoutType(message) };
         return;
       case MessageType.session: {
         for (const client of this.clients) {
           if (client.connectionId !== message.connectionId) continue;
-          client.kind = message.event === 'opened' ? message.kind : 'ssh';
+          if (message.event === 'authenticated') client.authenticated = true;
+          else client.kind = message.event === 'opened' ? message.kind : 'ssh';
           this.deps.log.info('session', { id: this.id, client: client.index, event: message.event, kind: message.kind });
         }
         return;
@@ -167,33 +202,38 @@ export class AgentSession implements AgentHandle {
     }
   }
 
-  private async onHello(message: Extract<ControlMessage, { type: 'hello' }>): Promise<void> {
-    if (this.id !== undefined) return this.refuse(RelayErrorCode.PROTOCOL_ERROR, 'hello sent twice');
+  private async onHello(message: HelloMessage): Promise<void> {
+    // Set before any await: several hellos in one read must not each claim an id.
+    if (this.helloSeen) return this.refuse(RelayErrorCode.PROTOCOL_ERROR, 'hello sent twice');
+    this.helloSeen = true;
     clearTimeout(this.helloTimer);
-    const { requestedId, resumeSecret } = message;
+    const { requestedId } = message;
     const admission = this.deps.admit?.(message.token, requestedId);
     if (admission && !admission.ok) {
       this.deps.stats.countHandshakeFailure('token');
       return this.refuse(RelayErrorCode.UNAUTHORIZED, admission.reason);
     }
+    if (!verifyClaim(message, this.nonce)) {
+      this.deps.stats.countHandshakeFailure('signature');
+      return this.refuse(RelayErrorCode.UNAUTHORIZED, 'the hello is not signed by its host key over this relay\'s challenge');
+    }
     if (!this.deps.hasRoomForAgent()) {
       this.deps.stats.countHandshakeFailure('max_agents');
       return this.refuse(RelayErrorCode.LIMIT_REACHED, 'the relay holds as many agents as it may (--max-agents)');
     }
-    const resumeVerified = requestedId !== undefined && resumeSecret !== undefined && this.deps.secrets.verify(requestedId, resumeSecret);
-    const claim = await this.deps.registry.claim({ requestedId, resumeVerified }, this);
+    const claim = await this.deps.registry.claim({ requestedId, hostKey: message.hostKey }, this);
     if (this.ws.readyState !== this.ws.OPEN) {
-      await this.deps.registry.release(claim.id, this);
+      await this.deps.registry.release(claim.id, this, false);
       return;
     }
     this.id = claim.id;
     this.info = message.agent;
+    this.hostKey = message.hostKey;
     this.deps.stats.agentJoined(claim.idSource);
     this.send({
       type: MessageType.welcome,
       id: claim.id,
       idSource: claim.idSource,
-      resumeSecret: this.deps.secrets.issue(claim.id),
       heartbeatMs: this.deps.heartbeatMs,
       ...(requestedId !== undefined && { requestedId }),
       ...(!this.deps.allowShell && { allowShell: false }),
@@ -211,13 +251,14 @@ export class AgentSession implements AgentHandle {
 
   private async onClosed(code: number): Promise<void> {
     clearTimeout(this.helloTimer);
-    for (const connectionId of this.waiting) {
+    for (const connectionId of this.waiting.keys()) {
       this.deps.failConnection(connectionId, RelayErrorCode.AGENT_GONE, 'the agent disconnected');
     }
     this.waiting.clear();
     if (this.id !== undefined) {
       this.deps.stats.agentLeft();
-      await this.deps.registry.release(this.id, this);
+      // 1000 is the agent's own goodbye (it exited): its id is free at once. Anything else is a drop.
+      await this.deps.registry.release(this.id, this, code === 1000);
       this.deps.log.info('agent left', { id: this.id, code });
     }
     this.deps.onClose(this);

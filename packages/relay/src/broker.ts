@@ -1,12 +1,15 @@
 // Pairs a person's websocket with the data websocket its agent opens. The client's upgrade is held,
 // unanswered, until the agent's data socket arrives; then both upgrades complete in the same tick and
 // the one pipe joins them. Nothing is buffered while waiting: the client cannot send before its 101.
+// A full agent makes room by admitClient()'s fairness rule; a pipe stalled at both ends is dropped.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { generateConnectionId, type Pipe, pipeEndpoints, RelayErrorCode, webSocketEndpoint } from '@converge/protocol';
+import { generateConnectionId, type Pipe, pipeEndpoints, RELAY_ERRORS, RelayErrorCode, webSocketEndpoint } from '@converge/protocol';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { admitClient } from './admission';
 import type { AgentSession } from './agent-session';
+import type { RefusalLog } from './limits';
 import type { Heartbeat } from './heartbeat';
 import type { Logger } from './log';
 import type { Registry } from './registry';
@@ -27,10 +30,20 @@ export interface BrokerDeps {
   readonly wss: WebSocketServer;
   readonly heartbeat: Heartbeat;
   readonly log: Logger;
+  readonly refusals: RefusalLog;
   readonly stats: RelayStats;
   readonly openTimeoutMs: number;
   /** 0 = no limit. */
   readonly maxClientsPerAgent: number;
+  /** A pipe whose both ends stopped reading (bytes waiting both ways, none moving) for this long is dropped. */
+  readonly stallTimeoutMs: number;
+}
+
+interface PipeRecord {
+  readonly pipe: Pipe;
+  /** Byte counters at the last sweep, and since when nothing moved while both ways had bytes waiting. */
+  lastBytes: number;
+  stalledSince?: number;
 }
 
 const OUTCOME_OF: Partial<Record<RelayErrorCode, ConnectionOutcome>> = {
@@ -40,10 +53,14 @@ const OUTCOME_OF: Partial<Record<RelayErrorCode, ConnectionOutcome>> = {
 };
 
 export class ConnectionBroker {
-  private readonly pipes = new Set<Pipe>();
+  private readonly pipes = new Map<string, PipeRecord>();
   private readonly pendingIds = new Set<string>();
+  private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly deps: BrokerDeps) {}
+  constructor(private readonly deps: BrokerDeps) {
+    this.sweeper = setInterval(() => this.sweepStalled(), Math.max(100, Math.min(deps.stallTimeoutMs / 4, 15_000)));
+    this.sweeper.unref();
+  }
 
   get activeCount(): number {
     return this.pipes.size;
@@ -54,14 +71,17 @@ export class ConnectionBroker {
     const agent = (await registry.lookup(id)) as AgentSession | undefined;
     if (!agent) {
       stats.countConnection(ConnectionOutcome.unknownId);
-      log.info('client refused: unknown id', { id, address });
+      this.deps.refusals.refused(RelayErrorCode.UNKNOWN_ID, address, { id });
       return refuseUpgrade(socket, RelayErrorCode.UNKNOWN_ID, `no agent is connected with id ${id}`);
     }
     const max = this.deps.maxClientsPerAgent;
-    if (max > 0 && agent.clients.size + agent.waitingCount >= max) {
+    const admission = admitClient(agent.slots(), address, max);
+    if (admission.kind === 'refuse') {
       stats.countConnection(ConnectionOutcome.refused);
+      this.deps.refusals.refused(RelayErrorCode.LIMIT_REACHED, address, { id });
       return refuseUpgrade(socket, RelayErrorCode.LIMIT_REACHED, `agent ${id} already has ${max} clients (--max-clients-per-agent)`);
     }
+    if (admission.kind === 'evict') this.evict(admission.connectionId, id);
     const connectionId = generateConnectionId(randomBytes);
     const timer = setTimeout(
       () => this.fail(connectionId, RelayErrorCode.AGENT_TIMEOUT, `the agent did not answer within ${this.deps.openTimeoutMs} ms`),
@@ -75,7 +95,7 @@ export class ConnectionBroker {
         if (!pending) return;
         agent.settled(connectionId);
         stats.countConnection(ConnectionOutcome.clientLeft);
-        log.info('client left before its agent answered', { id, address });
+        log.debug('client left before its agent answered', { id, address });
       });
     });
     log.debug('client waiting for its agent', { id, address });
@@ -83,13 +103,13 @@ export class ConnectionBroker {
   }
 
   async handleData(request: IncomingMessage, socket: Duplex, head: Buffer, connectionId: string): Promise<void> {
-    const { registry, wss, log, stats } = this.deps;
+    const { registry, wss, stats } = this.deps;
     const pending = await this.take(connectionId);
     const agent = pending && ((await registry.lookup(pending.agentId)) as AgentSession | undefined);
     agent?.settled(connectionId);
     if (!pending || pending.socket.destroyed || !agent) {
       if (pending && !pending.socket.destroyed) refuseUpgrade(pending.socket, RelayErrorCode.AGENT_GONE, 'the agent disconnected');
-      log.info('data socket refused: no client waiting', { id: pending?.agentId });
+      this.deps.refusals.refused(RelayErrorCode.NOT_FOUND, request.socket.remoteAddress ?? 'unknown', { what: 'data socket with no client waiting' });
       return refuseUpgrade(socket, RelayErrorCode.NOT_FOUND, 'no client is waiting for this connection');
     }
     wss.handleUpgrade(request, socket, head, (data) => {
@@ -106,15 +126,43 @@ export class ConnectionBroker {
       if (!pending) return;
       const outcome = OUTCOME_OF[code];
       if (outcome) this.deps.stats.countConnection(outcome);
-      this.deps.log.info('client refused', { id: pending.agentId, address: pending.address, code, reason: message });
+      this.deps.refusals.refused(code, pending.address, { id: pending.agentId, reason: message });
       refuseUpgrade(pending.socket, code, message);
     });
   }
 
+  /** Frees an anonymous slot of a full agent for a client from a less represented address. */
+  private evict(connectionId: string, id: string): void {
+    this.deps.log.info('anonymous client evicted to make room for another address', { id });
+    const record = this.pipes.get(connectionId);
+    if (record) return record.pipe.close(Object.assign(new Error('evicted: the agent is full and this connection had not logged in'), { closeCode: RELAY_ERRORS.LIMIT_REACHED.closeCode }));
+    this.fail(connectionId, RelayErrorCode.LIMIT_REACHED, 'evicted: the agent is full and this connection had not logged in');
+  }
+
+  /** Drops pipes that moved nothing for stallTimeoutMs while bytes waited in both directions. */
+  private sweepStalled(now = Date.now()): void {
+    for (const record of this.pipes.values()) {
+      const { pipe } = record;
+      const bytes = pipe.bytesAtoB + pipe.bytesBtoA;
+      const stuck = bytes === record.lastBytes && pipe.inFlight.aToB > 0 && pipe.inFlight.bToA > 0;
+      record.lastBytes = bytes;
+      if (!stuck) {
+        record.stalledSince = undefined;
+        continue;
+      }
+      record.stalledSince ??= now;
+      if (now - record.stalledSince >= this.deps.stallTimeoutMs) {
+        this.deps.log.info('pipe stalled at both ends; dropped', { seconds: Math.round((now - record.stalledSince) / 1000) });
+        pipe.close(Object.assign(new Error('stalled: neither side read for too long'), { closeCode: 1011 }));
+      }
+    }
+  }
+
   /** Ends every pipe and refuses every waiting client (relay shutdown). */
   close(): void {
+    clearInterval(this.sweeper);
     for (const connectionId of [...this.pendingIds]) this.fail(connectionId, RelayErrorCode.SHUTTING_DOWN, 'the relay is shutting down');
-    for (const pipe of this.pipes) pipe.close(Object.assign(new Error('relay shutting down'), { closeCode: 1001 }));
+    for (const { pipe } of this.pipes.values()) pipe.close(Object.assign(new Error('relay shutting down'), { closeCode: 1001 }));
   }
 
   private async take(connectionId: string): Promise<PendingClient | undefined> {
@@ -128,7 +176,7 @@ export class ConnectionBroker {
   liveBytes(): { clientToAgent: number; agentToClient: number } {
     let clientToAgent = 0;
     let agentToClient = 0;
-    for (const pipe of this.pipes) {
+    for (const { pipe } of this.pipes.values()) {
       clientToAgent += pipe.bytesAtoB;
       agentToClient += pipe.bytesBtoA;
     }
@@ -143,11 +191,11 @@ export class ConnectionBroker {
     const started = Date.now();
     const pipe = pipeEndpoints(webSocketEndpoint(client), webSocketEndpoint(data));
     const info = agent.addClient(connectionId, address, () => ({ in: pipe.bytesAtoB, out: pipe.bytesBtoA }));
-    this.pipes.add(pipe);
+    this.pipes.set(connectionId, { pipe, lastBytes: 0 });
     stats.clientJoined();
     log.info('client connected', { id, address, client: info.index });
     void pipe.closed.then((result) => {
-      this.pipes.delete(pipe);
+      this.pipes.delete(connectionId);
       agent.clients.delete(info);
       stats.clientLeft(result.bytesAtoB, result.bytesBtoA);
       log.info('client disconnected', {

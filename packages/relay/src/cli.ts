@@ -19,10 +19,13 @@ Options:
   --host HOST                  address to listen on (default 0.0.0.0)     env CONVERGE_RELAY_HOST
   --port PORT                  port, 0 = any free one (default 8000)      env CONVERGE_RELAY_PORT, PORT
   --base-path PATH             serve everything below PATH, e.g. /converge env CONVERGE_RELAY_BASE_PATH
-  --trust-proxy                believe X-Forwarded-For/-Proto/-Host (only behind a proxy that sets them)
+  --trust-proxy N              N proxies in front of the relay append to X-Forwarded-For; the client
+                               is the entry N places from the right (default 0: the TCP peer)
   --tls-cert FILE              serve HTTPS/WSS with this PEM certificate (reloaded when it changes)
   --tls-key FILE               ... and this PEM key
-  --admin-token T              protect /sessions data and /api/sessions     env CONVERGE_ADMIN_TOKEN
+  --admin-token T              token for the sessions data (/api/sessions, its events); without one
+                               the relay makes one and prints the sessions URL with it
+                                                                           env CONVERGE_ADMIN_TOKEN
   --agent-token-secret S       agents must present a token signed with S (HS256 JWT) or S itself
                                                                            env CONVERGE_AGENT_TOKEN_SECRET
   --allow-shell yes|no         no: agents refuse shells and commands (default yes)
@@ -35,9 +38,8 @@ Options:
   --heartbeat D                websocket ping interval; a peer that misses one is dropped (default 20s)
   --open-timeout D             how long a client waits for its agent (default 10s)
   --handshake-timeout D        how long a connection may take to send its request headers (default 10s)
-  --resume-grace D             how long a disconnected agent's id stays reserved for it (default 5m)
-  --resume-key KEY             key for agents' resume secrets; set it to keep ids across relay restarts
-                               (default: random per process)              env CONVERGE_RELAY_RESUME_KEY
+  --resume-grace D             how long a dropped agent's id stays reserved for its host key (default 5m)
+  --stall-timeout D            drop a connection whose both ends stopped reading for D (default 5m)
   --statsd-host HOST           also send metrics to statsd at HOST
   --statsd-port PORT           statsd port (default 8125)
   --statsd-prefix P            statsd metric prefix (default converge.)
@@ -93,7 +95,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'base-path': { type: 'string' },
-  'trust-proxy': { type: 'boolean' },
+  'trust-proxy': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'admin-token': { type: 'string' },
@@ -108,7 +110,7 @@ const OPTIONS = {
   'open-timeout': { type: 'string' },
   'handshake-timeout': { type: 'string' },
   'resume-grace': { type: 'string' },
-  'resume-key': { type: 'string' },
+  'stall-timeout': { type: 'string' },
   'statsd-host': { type: 'string' },
   'statsd-port': { type: 'string' },
   'statsd-prefix': { type: 'string' },
@@ -131,7 +133,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv): Partial<
     host: values.host ?? env.CONVERGE_RELAY_HOST,
     port,
     basePath: values['base-path'] ?? env.CONVERGE_RELAY_BASE_PATH,
-    trustProxy: values['trust-proxy'],
+    trustProxy: count('trust-proxy', values['trust-proxy']),
     tlsCert: values['tls-cert'],
     tlsKey: values['tls-key'],
     adminToken: values['admin-token'] ?? env.CONVERGE_ADMIN_TOKEN,
@@ -146,7 +148,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv): Partial<
     openTimeoutMs: duration('open-timeout', values['open-timeout']),
     handshakeTimeoutMs: duration('handshake-timeout', values['handshake-timeout']),
     resumeGraceMs: duration('resume-grace', values['resume-grace']),
-    resumeKey: values['resume-key'] ?? env.CONVERGE_RELAY_RESUME_KEY,
+    stallTimeoutMs: duration('stall-timeout', values['stall-timeout']),
     statsd: statsdHost
       ? { host: statsdHost, port: count('statsd-port', values['statsd-port']) ?? 8125, prefix: values['statsd-prefix'] ?? 'converge.' }
       : undefined,
@@ -193,7 +195,8 @@ async function main(): Promise<void> {
   const wsUrl = relay.url.replace(/^http/, 'ws');
   process.stdout.write(
     `Converge relay ${VERSION} listening on ${relay.url}\n` +
-      `Agents: npx -y @converge/agent ${wsUrl}    Usage page: ${relay.url}/    Sessions: ${relay.url}/sessions\n`,
+      `Agents: npx -y @converge/agent ${wsUrl}    Usage page: ${relay.url}/\n` +
+      `Sessions (admin only, keep this link private): ${relay.sessionsUrl}\n`,
   );
   const stop = (signal: string) => {
     log.info(`received ${signal}`);

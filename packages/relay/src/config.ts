@@ -15,16 +15,16 @@ export interface RelayConfig {
   readonly openTimeoutMs: number;
   /** How long a connection may take to send its HTTP request headers (half-open handshakes). */
   readonly handshakeTimeoutMs: number;
-  /** How long an agent's id stays reserved for it after its control socket drops. */
+  /** How long an agent's id stays reserved for its host key after its control socket drops. */
   readonly resumeGraceMs: number;
-  /** Key for the resume secrets; random per process when not given (then a relay restart forgets them). */
-  readonly resumeKey?: string;
+  /** A pipe whose both ends stopped reading for this long is dropped. */
+  readonly stallTimeoutMs: number;
   readonly maxDataFrameBytes: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
-  /** Believe X-Forwarded-For/-Proto/-Host (only behind a proxy that sets them). */
-  readonly trustProxy: boolean;
-  /** When set, /sessions data and /api/sessions need this token. */
+  /** How many proxies in front of the relay append to X-Forwarded-For (0: believe no forwarded header). */
+  readonly trustProxy: number;
+  /** Token for the sessions data (/api/sessions and its events); made at start when not given. */
   readonly adminToken?: string;
   /** When set, agents must present a token signed with (or equal to) this secret. */
   readonly agentTokenSecret?: string;
@@ -49,10 +49,11 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   openTimeoutMs: DEFAULT_OPEN_TIMEOUT_MS,
   handshakeTimeoutMs: 10_000,
   resumeGraceMs: 5 * 60_000,
+  stallTimeoutMs: 5 * 60_000,
   maxDataFrameBytes: MAX_DATA_FRAME_BYTES,
   logLevel: 'info',
   logFormat: 'text',
-  trustProxy: false,
+  trustProxy: 0,
   maxAgents: 10_000,
   maxClientsPerAgent: 32,
   maxConnectionsPerAddress: 256,
@@ -79,6 +80,8 @@ export function resolveRelayConfig(input: Partial<RelayConfig>): RelayConfig {
   if (!(config.openTimeoutMs >= 100)) fail('open timeout', 'must be at least 100ms');
   if (!(config.handshakeTimeoutMs >= 100)) fail('handshake timeout', 'must be at least 100ms');
   if (!(config.resumeGraceMs >= 0)) fail('resume grace', 'must not be negative');
+  if (!(config.stallTimeoutMs >= 100)) fail('stall timeout', 'must be at least 100ms');
+  if (!Number.isInteger(config.trustProxy) || config.trustProxy < 0 || config.trustProxy > 16) fail('trust proxy', 'must be a number of proxies, 0-16');
   if (!(config.maxDataFrameBytes >= 64 * 1024)) fail('max frame', 'must be at least 64 KiB');
   if (!LOG_LEVELS.includes(config.logLevel)) fail('log level', `must be one of ${LOG_LEVELS.join(', ')}`);
   if (config.logFormat !== 'text' && config.logFormat !== 'json') fail('log format', 'must be text or json');

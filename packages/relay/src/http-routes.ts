@@ -10,8 +10,9 @@ import type { RelayStats } from './stats';
 export interface RouteContext {
   readonly basePath: string;
   readonly version: string;
-  readonly adminToken?: string;
-  readonly trustProxy: boolean;
+  readonly adminToken: string;
+  /** Proxies in front of the relay whose X-Forwarded-* headers are believed (0: none). */
+  readonly trustProxy: number;
   readonly tls: boolean;
   readonly stats: RelayStats;
   readonly events: SnapshotEvents;
@@ -19,8 +20,13 @@ export interface RouteContext {
   readonly isShuttingDown: () => boolean;
 }
 
-export function handleHttp(context: RouteContext, request: IncomingMessage, response: ServerResponse): void {
-  const url = new URL(request.url ?? '/', 'http://relay.invalid');
+export function handleHttp(context: RouteContext, request: IncomingMessage, response: ServerResponse, address: string): void {
+  let url: URL;
+  try {
+    url = new URL(request.url ?? '/', 'http://relay.invalid');
+  } catch {
+    return sendError(response, RelayErrorCode.BAD_REQUEST, 'malformed request target');
+  }
   const { basePath } = context;
   if (basePath && url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) return sendError(response, RelayErrorCode.NOT_FOUND, `nothing at ${url.pathname}`);
   const route = url.pathname.slice(basePath.length) || '/';
@@ -33,13 +39,14 @@ export function handleHttp(context: RouteContext, request: IncomingMessage, resp
     case WEB_PATHS.commands:
       return sendJson(response, 200, commandsResponse(publicUrls(context, request), url.searchParams));
     case WEB_PATHS.sessions:
-      return sendPage(response, pageHeaders('sessions'), renderSessionsPage({ basePath, version: context.version, tokenRequired: context.adminToken !== undefined }));
+      return sendPage(response, pageHeaders('sessions'), renderSessionsPage({ basePath, version: context.version, tokenRequired: true }));
     case API_PATHS.sessions:
       if (!authorized(context, request, url)) return sendError(response, RelayErrorCode.UNAUTHORIZED, 'a valid admin token is needed');
       return sendJson(response, 200, context.snapshot());
     case API_PATHS.sessionEvents:
       if (!authorized(context, request, url)) return sendError(response, RelayErrorCode.UNAUTHORIZED, 'a valid admin token is needed');
-      return context.events.subscribe(response);
+      if (!context.events.subscribe(response, address)) return sendError(response, RelayErrorCode.LIMIT_REACHED, 'too many event streams from this address');
+      return;
     case API_PATHS.health:
       return sendJson(response, 200, { status: 'ok' });
     case API_PATHS.ready:
@@ -54,29 +61,38 @@ export function handleHttp(context: RouteContext, request: IncomingMessage, resp
 
 /** The relay's own URLs as the person's browser reached it (forwarded headers only when trusted). */
 export function publicUrls(context: Pick<RouteContext, 'trustProxy' | 'tls' | 'basePath'>, request: IncomingMessage): { httpBase: string; wsBase: string } {
-  const forwarded = (name: string) => (context.trustProxy ? firstHeader(request, name) : undefined);
+  const forwarded = (name: string) => (context.trustProxy > 0 ? lastHeaderValue(request, name) : undefined);
   const proto = forwarded('x-forwarded-proto') ?? (context.tls ? 'https' : 'http');
-  const host = forwarded('x-forwarded-host') ?? firstHeader(request, 'host') ?? 'localhost';
+  const host = forwarded('x-forwarded-host') ?? lastHeaderValue(request, 'host') ?? 'localhost';
   const secure = proto === 'https' || proto === 'wss';
   const safeHost = /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'localhost';
   return { httpBase: `${secure ? 'https' : 'http'}://${safeHost}${context.basePath}`, wsBase: `${secure ? 'wss' : 'ws'}://${safeHost}${context.basePath}` };
 }
 
-/** The client's address: the TCP peer, or the first X-Forwarded-For entry behind a trusted proxy. */
-export function clientAddress(trustProxy: boolean, request: IncomingMessage): string {
-  const forwarded = trustProxy ? firstHeader(request, 'x-forwarded-for') : undefined;
-  return forwarded ?? request.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address. Behind `trustProxy` proxies, each appended the address it saw to
+ * X-Forwarded-For, so the client is the entry `trustProxy` places from the right: entries left of it
+ * were written by the client itself and prove nothing. Without trusted proxies: the TCP peer.
+ */
+export function clientAddress(trustProxy: number, request: IncomingMessage): string {
+  const peer = request.socket.remoteAddress ?? 'unknown';
+  if (trustProxy <= 0) return peer;
+  const raw = request.headers['x-forwarded-for'];
+  const entries = (Array.isArray(raw) ? raw.join(',') : raw ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) return peer;
+  const entry = entries[Math.max(0, entries.length - trustProxy)]!;
+  return /^[0-9A-Fa-f.:[\]]{2,64}$/.test(entry) ? entry : peer;
 }
 
-function firstHeader(request: IncomingMessage, name: string): string | undefined {
+/** The value the nearest proxy set (the last one, when a header was sent several times or as a list). */
+function lastHeaderValue(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
-  const text = Array.isArray(value) ? value[0] : value;
-  const first = text?.split(',')[0]?.trim();
-  return first || undefined;
+  const text = Array.isArray(value) ? value[value.length - 1] : value;
+  const last = text?.split(',').pop()?.trim();
+  return last || undefined;
 }
 
 function authorized(context: RouteContext, request: IncomingMessage, url: URL): boolean {
-  if (context.adminToken === undefined) return true;
   const header = request.headers.authorization;
   const given = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token') ?? '';
   const a = Buffer.from(given);

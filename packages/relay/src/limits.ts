@@ -22,6 +22,27 @@ export class AddressLimiter {
   }
 }
 
+/** A token bucket: `burst` events at once, then `perSecond`. Injected clock, no timers. */
+export class RateLimit {
+  private tokens: number;
+  private last: number;
+
+  constructor(private readonly perSecond: number, private readonly burst: number, private readonly now: () => number = Date.now) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  /** Takes one token; false when the bucket is empty (the event is over the rate). */
+  take(): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
 export class RefusalLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
 

@@ -1,6 +1,7 @@
-// The rendez-vous: which agent holds which id, and which clients wait for a data socket. Behind an
-// interface so that an in-memory registry (this file) and a shared one (Redis, for several relays
-// behind one load balancer) can both serve. Methods are async for that reason.
+// The rendez-vous: which agent holds which id, for which host key, and which clients wait for a data
+// socket. Behind an interface so that an in-memory registry (this file) and a shared one can both serve.
+// An id belongs to a host key: only a hello signed by that key keeps it, takes it back after a drop, or
+// replaces a stale connection holding it. Reservations of dropped agents expire and are bounded.
 import { randomBytes } from 'node:crypto';
 import { generateId } from '@converge/protocol';
 
@@ -8,14 +9,14 @@ import { generateId } from '@converge/protocol';
 export interface AgentHandle {
   /** Ask the agent to open a data socket for this connection. */
   requestOpen(connectionId: string, clientAddress: string): void;
-  /** Another control socket proved it owns this id (a reconnect); this one must go. */
+  /** The same host key connected again (a reconnect after a drop): this older socket must go. */
   replace(): void;
 }
 
 export interface ClaimRequest {
   readonly requestedId?: string;
-  /** The caller checked the agent's resume secret for `requestedId`. */
-  readonly resumeVerified: boolean;
+  /** The agent's host key (`ssh-ed25519 AAAA...`), already proven by a signature over a fresh nonce. */
+  readonly hostKey: string;
 }
 
 export interface Claim {
@@ -24,10 +25,11 @@ export interface Claim {
 }
 
 export interface Registry<Pending> {
-  /** Gives the agent an id: its own when it proved ownership, the requested one when free, else a new one. */
+  /** Gives the agent an id: the requested one if free or held by this same host key, else a new one. */
   claim(request: ClaimRequest, agent: AgentHandle): Promise<Claim>;
-  /** The agent's control socket is gone; its id stays reserved for the grace period. */
-  release(id: string, agent: AgentHandle): Promise<void>;
+  /** The agent's control socket is gone. `clean`: it said goodbye, so the id is free at once; otherwise
+   *  the id stays reserved for its host key for the grace period. */
+  release(id: string, agent: AgentHandle, clean: boolean): Promise<void>;
   lookup(id: string): Promise<AgentHandle | undefined>;
   addPending(connectionId: string, pending: Pending): Promise<void>;
   /** Removes and returns a pending client; each can be taken once. */
@@ -36,38 +38,65 @@ export interface Registry<Pending> {
   agentCount(): Promise<number>;
 }
 
+export interface InMemoryRegistryOptions {
+  readonly resumeGraceMs: number;
+  /** Most reservations kept at once; the oldest goes first (default 10,000). */
+  readonly maxReserved?: number;
+  readonly now?: () => number;
+  readonly newId?: () => string;
+}
+
+interface Holder {
+  readonly agent: AgentHandle;
+  readonly hostKey: string;
+}
+
 export class InMemoryRegistry<Pending> implements Registry<Pending> {
-  private readonly agents = new Map<string, AgentHandle>();
-  private readonly reserved = new Map<string, number>();
+  private readonly agents = new Map<string, Holder>();
+  /** id -> host key and expiry, in release order (so expired ones sit at the front). */
+  private readonly reserved = new Map<string, { hostKey: string; until: number }>();
   private readonly pending = new Map<string, Pending>();
+  private readonly resumeGraceMs: number;
+  private readonly maxReserved: number;
+  private readonly now: () => number;
+  private readonly newId: () => string;
 
-  constructor(
-    private readonly resumeGraceMs: number,
-    private readonly now: () => number = Date.now,
-    private readonly newId: () => string = () => generateId(randomBytes),
-  ) {}
-
-  async claim(request: ClaimRequest, agent: AgentHandle): Promise<Claim> {
-    const { requestedId } = request;
-    if (requestedId !== undefined && request.resumeVerified) {
-      const previous = this.agents.get(requestedId);
-      if (previous && previous !== agent) previous.replace();
-      return this.hold(requestedId, agent, 'resumed');
-    }
-    if (requestedId !== undefined && this.isFree(requestedId)) return this.hold(requestedId, agent, 'requested');
-    let id = this.newId();
-    while (!this.isFree(id)) id = this.newId();
-    return this.hold(id, agent, 'generated');
+  constructor(options: InMemoryRegistryOptions) {
+    this.resumeGraceMs = options.resumeGraceMs;
+    this.maxReserved = options.maxReserved ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.newId = options.newId ?? (() => generateId(randomBytes));
   }
 
-  async release(id: string, agent: AgentHandle): Promise<void> {
-    if (this.agents.get(id) !== agent) return;
+  async claim(request: ClaimRequest, agent: AgentHandle): Promise<Claim> {
+    this.prune();
+    const { requestedId, hostKey } = request;
+    if (requestedId !== undefined) {
+      const holder = this.agents.get(requestedId);
+      if (holder?.hostKey === hostKey) {
+        if (holder.agent !== agent) holder.agent.replace();
+        return this.hold(requestedId, agent, hostKey, 'resumed');
+      }
+      const reservation = this.reserved.get(requestedId);
+      if (!holder && reservation?.hostKey === hostKey) return this.hold(requestedId, agent, hostKey, 'resumed');
+      if (!holder && !reservation) return this.hold(requestedId, agent, hostKey, 'requested');
+    }
+    let id = this.newId();
+    while (this.agents.has(id) || this.reserved.has(id)) id = this.newId();
+    return this.hold(id, agent, hostKey, 'generated');
+  }
+
+  async release(id: string, agent: AgentHandle, clean: boolean): Promise<void> {
+    const holder = this.agents.get(id);
+    if (holder?.agent !== agent) return;
     this.agents.delete(id);
-    if (this.resumeGraceMs > 0) this.reserved.set(id, this.now() + this.resumeGraceMs);
+    if (clean || this.resumeGraceMs <= 0) return;
+    this.reserved.set(id, { hostKey: holder.hostKey, until: this.now() + this.resumeGraceMs });
+    while (this.reserved.size > this.maxReserved) this.reserved.delete(this.reserved.keys().next().value!);
   }
 
   async lookup(id: string): Promise<AgentHandle | undefined> {
-    return this.agents.get(id);
+    return this.agents.get(id)?.agent;
   }
 
   async addPending(connectionId: string, pending: Pending): Promise<void> {
@@ -84,18 +113,22 @@ export class InMemoryRegistry<Pending> implements Registry<Pending> {
     return this.agents.size;
   }
 
-  private isFree(id: string): boolean {
-    if (this.agents.has(id)) return false;
-    const until = this.reserved.get(id);
-    if (until === undefined) return true;
-    if (until > this.now()) return false;
-    this.reserved.delete(id);
-    return true;
+  /** Reservations kept now (bounded by maxReserved, expired ones dropped on every claim). */
+  get reservedCount(): number {
+    return this.reserved.size;
   }
 
-  private hold(id: string, agent: AgentHandle, idSource: Claim['idSource']): Claim {
+  private prune(): void {
+    const now = this.now();
+    for (const [id, { until }] of this.reserved) {
+      if (until > now) break;
+      this.reserved.delete(id);
+    }
+  }
+
+  private hold(id: string, agent: AgentHandle, hostKey: string, idSource: Claim['idSource']): Claim {
     this.reserved.delete(id);
-    this.agents.set(id, agent);
+    this.agents.set(id, { agent, hostKey });
     return { id, idSource };
   }
 }

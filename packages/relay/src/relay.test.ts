@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { decodeMessage, encodeMessage, type ControlMessage, type WelcomeMessage } from '@converge/protocol';
 import WebSocket from 'ws';
 import { startRelay, type Relay } from './server';
+import { readChallenge, signedHello, testHostKey, type TestHostKey } from './testing/agent-hello';
 
 interface ScriptedAgent {
   control: WebSocket;
@@ -14,15 +15,22 @@ interface ScriptedAgent {
 }
 
 /** An agent that registers and echoes every data socket, unless told to ignore opens. */
-async function scriptedAgent(relay: Relay, hello: Partial<{ requestedId: string; resumeSecret: string }> = {}, onOpen: 'echo' | 'ignore' | 'fail' = 'echo'): Promise<ScriptedAgent> {
+async function scriptedAgent(
+  relay: Relay,
+  hello: Partial<{ requestedId: string }> = {},
+  onOpen: 'echo' | 'ignore' | 'fail' = 'echo',
+  key: TestHostKey = testHostKey(),
+): Promise<ScriptedAgent> {
   const base = relay.url.replace('http', 'ws');
   const control = new WebSocket(`${base}/agent`);
+  const nonce = readChallenge(control);
   const messages: ControlMessage[] = [];
   const dataSockets: WebSocket[] = [];
   const welcome = new Promise<WelcomeMessage>((resolve, reject) => {
     control.on('message', (frame) => {
       const message = decodeMessage(frame as Buffer);
       messages.push(message);
+      if (message.type === 'challenge') return;
       if (message.type === 'welcome') resolve(message);
       if (message.type === 'error') reject(new Error(message.message));
       if (message.type !== 'open') return;
@@ -34,8 +42,7 @@ async function scriptedAgent(relay: Relay, hello: Partial<{ requestedId: string;
     });
   });
   await once(control, 'open');
-  const agent = { hostname: 'h', os: 'linux', arch: 'x64', user: 'u', cwd: '/', version: 'test' };
-  control.send(encodeMessage({ type: 'hello', agent, ...hello }));
+  control.send(encodeMessage(signedHello(await nonce, hello, key)));
   return { control, welcome: await welcome, messages, dataSockets };
 }
 
@@ -121,16 +128,18 @@ describe('relay', () => {
     expect(second.dataSockets).toHaveLength(0);
   });
 
-  it('a forged resume secret does not take an id', async () => {
-    track(await scriptedAgent(relay, { requestedId: 'my-job' }));
-    const thief = track(await scriptedAgent(relay, { requestedId: 'my-job', resumeSecret: 'guess' }));
-    expect(thief.welcome.idSource).toBe('generated');
+  it('another host key never takes a connected id, however often it asks', async () => {
+    const owner = track(await scriptedAgent(relay, { requestedId: 'my-job' }));
+    for (let i = 0; i < 5; i++) expect(track(await scriptedAgent(relay, { requestedId: 'my-job' })).welcome.idSource).toBe('generated');
+    track(await openClient(relay, 'my-job'));
+    expect(owner.dataSockets).toHaveLength(1);
   });
 
-  it('an agent that reconnects with its resume secret gets its id back and the stale socket is closed', async () => {
-    const first = track(await scriptedAgent(relay));
+  it('the same host key reconnecting gets its id back and the stale socket is closed', async () => {
+    const key = testHostKey();
+    const first = track(await scriptedAgent(relay, {}, 'echo', key));
     const closed = once(first.control, 'close');
-    const again = track(await scriptedAgent(relay, { requestedId: first.welcome.id, resumeSecret: first.welcome.resumeSecret }));
+    const again = track(await scriptedAgent(relay, { requestedId: first.welcome.id }, 'echo', key));
     expect(again.welcome).toMatchObject({ id: first.welcome.id, idSource: 'resumed' });
     const [code] = await closed;
     expect(code).toBe(4409);
@@ -139,15 +148,24 @@ describe('relay', () => {
     expect(again.dataSockets).toHaveLength(1);
   });
 
-  it('keeps a dropped agent id reserved so another agent cannot take it', async () => {
-    const first = await scriptedAgent(relay, { requestedId: 'keep-me' });
-    first.control.close();
+  it('keeps a dropped agent id reserved for its host key so another agent cannot take it', async () => {
+    const key = testHostKey();
+    const first = await scriptedAgent(relay, { requestedId: 'keep-me' }, 'echo', key);
+    first.control.terminate();
     await once(first.control, 'close');
     await new Promise((r) => setTimeout(r, 50));
     const other = track(await scriptedAgent(relay, { requestedId: 'keep-me' }));
     expect(other.welcome.idSource).toBe('generated');
-    const back = track(await scriptedAgent(relay, { requestedId: 'keep-me', resumeSecret: first.welcome.resumeSecret }));
+    const back = track(await scriptedAgent(relay, { requestedId: 'keep-me' }, 'echo', key));
     expect(back.welcome.idSource).toBe('resumed');
+  });
+
+  it('a clean goodbye (close 1000) frees the id at once for a new host key', async () => {
+    const first = await scriptedAgent(relay, { requestedId: 'rerun-me' });
+    first.control.close(1000, 'agent shutting down');
+    await once(first.control, 'close');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(track(await scriptedAgent(relay, { requestedId: 'rerun-me' })).welcome.idSource).toBe('requested');
   });
 
   it('answers 504 when the agent does not open the data socket in time', async () => {
@@ -173,7 +191,9 @@ describe('relay', () => {
     const good = track(await scriptedAgent(relay));
     const bad = new WebSocket(`${relay.url.replace('http', 'ws')}/agent`);
     track(bad);
+    const challenge = readChallenge(bad);
     await once(bad, 'open');
+    await challenge;
     bad.send(frame);
     const [code] = await once(bad, 'close');
     expect([4002, 1009]).toContain(code);

@@ -1,5 +1,6 @@
 // startRelay: the HTTP(S) server, its upgrade routing (agent control sockets, clients, data sockets),
 // the plain HTTP endpoints, limits, and a graceful shutdown.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -14,7 +15,6 @@ import { clientAddress, handleHttp } from './http-routes';
 import { AddressLimiter, RefusalLog } from './limits';
 import { type Logger, silentLogger } from './log';
 import { InMemoryRegistry, type Registry } from './registry';
-import { ResumeSecrets } from './resume';
 import { buildSnapshot } from './snapshot';
 import { RelayStats } from './stats';
 import { statsdSink } from './statsd';
@@ -31,6 +31,10 @@ export interface RelayOptions {
 
 export interface Relay {
   readonly config: RelayConfig;
+  /** The token of the sessions page and API: --admin-token, or one made at start. */
+  readonly adminToken: string;
+  /** `<url>/sessions#token=...`: the sessions page, already carrying the admin token. */
+  readonly sessionsUrl: string;
   /** `http(s)://HOST:PORT/base`, with the port actually bound. */
   readonly url: string;
   readonly port: number;
@@ -46,10 +50,12 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export async function startRelay(input: Partial<RelayConfig> = {}, options: RelayOptions = {}): Promise<Relay> {
   const config = resolveRelayConfig(input);
   const log = options.log ?? silentLogger();
-  const registry = options.registry ?? new InMemoryRegistry<PendingClient>(config.resumeGraceMs);
+  const registry = options.registry ?? new InMemoryRegistry<PendingClient>({ resumeGraceMs: config.resumeGraceMs, maxReserved: Math.max(config.maxAgents, 1000) });
   const stats = new RelayStats();
   if (config.statsd) stats.addSink(statsdSink(config.statsd, log));
-  const secrets = new ResumeSecrets(config.resumeKey);
+  const refusals = new RefusalLog(log);
+  // Private by default: without --admin-token the sessions data still needs one, made here and printed.
+  const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   const sockets = createSocketServers(config.maxDataFrameBytes);
   const heartbeat = new Heartbeat(config.heartbeatMs, () => log.info('peer missed its heartbeat; dropped'));
   const broker = new ConnectionBroker({
@@ -57,9 +63,11 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     wss: sockets.data,
     heartbeat,
     log,
+    refusals,
     stats,
     openTimeoutMs: config.openTimeoutMs,
     maxClientsPerAgent: config.maxClientsPerAgent,
+    stallTimeoutMs: config.stallTimeoutMs,
   });
   stats.liveBytes = () => broker.liveBytes();
   stats.clientKinds = () => {
@@ -70,7 +78,6 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   const agents = new Set<AgentSession>();
   const startedAt = new Date();
   const limiter = new AddressLimiter(config.maxConnectionsPerAddress);
-  const refusals = new RefusalLog(log);
   const snapshot = () => buildSnapshot(agents, { version: VERSION, startedAt });
   const events = new SnapshotEvents(snapshot);
   const secret = config.agentTokenSecret;
@@ -89,11 +96,24 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     return true;
   };
 
+  /** Nothing a peer sends may throw out of the upgrade handler: that would end the process. */
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => log.debug('socket error', { error: error.message }));
-    const address = clientAddress(config.trustProxy, request);
+    let address = request.socket.remoteAddress ?? 'unknown';
+    try {
+      address = clientAddress(config.trustProxy, request);
+      routeUpgrade(request, socket, head, address);
+    } catch (error) {
+      log.error('upgrade failed', { error: (error as Error).message });
+      refuse(socket, RelayErrorCode.BAD_REQUEST, 'malformed request', address);
+    }
+  };
+
+  const routeUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer, address: string): void => {
     if (shuttingDown) return refuse(socket, RelayErrorCode.SHUTTING_DOWN, 'the relay is shutting down', address);
-    const route = matchRoute(new URL(request.url ?? '/', 'http://relay.invalid').pathname, config.basePath);
+    const path = requestPath(request.url);
+    if (path === undefined) return refuse(socket, RelayErrorCode.BAD_REQUEST, 'malformed request target', address);
+    const route = matchRoute(path, config.basePath);
     if (route.kind === 'other') return refuse(socket, RelayErrorCode.NOT_FOUND, `no websocket endpoint at ${route.path}`, address);
     if (route.kind === 'invalid') return refuse(socket, RelayErrorCode.BAD_REQUEST, route.reason, address);
     if (!isWebSocketUpgrade(request)) return refuse(socket, RelayErrorCode.BAD_REQUEST, 'not a valid websocket upgrade', address);
@@ -110,8 +130,8 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
           heartbeat.track(ws);
           const session = new AgentSession(ws, address, {
             registry,
-            secrets,
             log,
+            refusals,
             stats,
             heartbeatMs: config.heartbeatMs,
             allowShell: config.allowShell,
@@ -133,7 +153,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   const routes = {
     basePath: config.basePath,
     version: VERSION,
-    adminToken: config.adminToken,
+    adminToken,
     trustProxy: config.trustProxy,
     tls: config.tlsCert !== undefined,
     stats,
@@ -143,7 +163,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   };
   const onRequest = (request: IncomingMessage, response: import('node:http').ServerResponse) => {
     try {
-      handleHttp(routes, request, response);
+      handleHttp(routes, request, response, clientAddress(config.trustProxy, request));
     } catch (error) {
       log.error('request failed', { error: (error as Error).message });
       if (!response.headersSent) response.writeHead(500).end();
@@ -192,15 +212,27 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     stats.close();
   };
 
+  const url = `${config.tlsCert ? 'https' : 'http'}://${shownHost}:${port}${config.basePath}`;
   return {
     config,
-    url: `${config.tlsCert ? 'https' : 'http'}://${shownHost}:${port}${config.basePath}`,
+    adminToken,
+    sessionsUrl: `${url}/sessions#token=${adminToken}`,
+    url,
     port,
     stats,
     agents,
     server,
     close,
   };
+}
+
+/** The path of a request target (origin form, or absolute form as proxies send it); undefined if malformed. */
+export function requestPath(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://relay.invalid').pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 /** How often Node looks for connections past their header timeout (its default is every 30 s). */

@@ -1,19 +1,18 @@
 // The relay's HTTP surface in-process: pages, JSON API with the admin token, live events, metrics,
 // agent tokens, limits and policy, with a scripted agent over real websockets.
 import { once } from 'node:events';
-import { decodeMessage, encodeMessage, type ControlMessage } from '@converge/protocol';
+import { encodeMessage, type ControlMessage } from '@converge/protocol';
 import WebSocket from 'ws';
 import { startRelay, type Relay } from './server';
+import { handshake } from './testing/agent-hello';
 import { mintAgentToken } from './tokens';
 
 const AGENT = { hostname: 'ci-host', os: 'linux', arch: 'x64', user: 'runner', cwd: '/work', version: 'test' };
 
 async function hello(relay: Relay, extra: Record<string, unknown> = {}): Promise<{ ws: WebSocket; reply: ControlMessage }> {
   const ws = new WebSocket(`${relay.url.replace('http', 'ws')}/agent`);
-  await once(ws, 'open');
-  ws.send(encodeMessage({ type: 'hello', agent: AGENT, ...extra } as ControlMessage));
-  const [data] = await once(ws, 'message');
-  return { ws, reply: decodeMessage(data as Buffer) };
+  const reply = await handshake(ws, { agent: AGENT, ...extra });
+  return { ws, reply };
 }
 
 async function get(relay: Relay, path: string, headers: Record<string, string> = {}) {
@@ -48,7 +47,7 @@ describe('relay service', () => {
     const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'relay.example.com' };
     expect((await get(relay, '/', headers)).body).not.toContain('wss://relay.example.com');
     await relay.close();
-    relay = await startRelay({ host: '127.0.0.1', port: 0, trustProxy: true });
+    relay = await startRelay({ host: '127.0.0.1', port: 0, trustProxy: 1 });
     expect((await get(relay, '/', headers)).body).toContain('wss://relay.example.com');
   });
 
@@ -68,9 +67,38 @@ describe('relay service', () => {
     expect(JSON.stringify(snapshot)).not.toMatch(/resume|secret|token/i);
   });
 
+  it('is private by default: without --admin-token it makes one, and anonymous visitors learn nothing', async () => {
+    relay = await startRelay({ host: '127.0.0.1', port: 0 });
+    const { ws } = await hello(relay, { requestedId: 'secret-job' });
+    sockets.push(ws);
+    expect(relay.adminToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(relay.sessionsUrl).toBe(`${relay.url}/sessions#token=${relay.adminToken}`);
+    for (const path of ['/api/sessions', '/api/sessions/events', '/api/sessions?token=', '/sessions', '/', '/metrics', '/healthz']) {
+      const answer = await get(relay, path);
+      expect(answer.body).not.toContain('secret-job');
+      expect(answer.body).not.toContain('ci-host');
+    }
+    expect((await get(relay, '/api/sessions')).status).toBe(401);
+    const snapshot = JSON.parse((await get(relay, `/api/sessions?token=${relay.adminToken}`)).body);
+    expect(snapshot.agents.map((a: { id: string }) => a.id)).toEqual(['secret-job']);
+  });
+
+  it('caps event streams per address', async () => {
+    relay = await startRelay({ host: '127.0.0.1', port: 0 });
+    const controllers: AbortController[] = [];
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const controller = new AbortController();
+      controllers.push(controller);
+      statuses.push((await fetch(`${relay.url}/api/sessions/events?token=${relay.adminToken}`, { signal: controller.signal })).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    for (const c of controllers) c.abort();
+  });
+
   it('pushes snapshots as server-sent events when something changes', async () => {
     relay = await startRelay({ host: '127.0.0.1', port: 0 });
-    const response = await fetch(`${relay.url}/api/sessions/events`);
+    const response = await fetch(`${relay.url}/api/sessions/events?token=${relay.adminToken}`);
     const reader = response.body!.getReader();
     const events: { agents: { id: string }[] }[] = [];
     let buffer = '';

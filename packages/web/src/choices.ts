@@ -1,6 +1,6 @@
 // The choices a person makes on the usage page, read from a query string. Never throws on user input:
 // unknown values fall back to defaults, invalid free text is dropped and reported as a problem.
-import { isValidId } from '@converge/protocol';
+import { isHostKeyFingerprint, isValidId } from '@converge/protocol';
 
 export const CI_SYSTEMS = ['github', 'gitlab', 'shell', 'powershell', 'cmd'] as const;
 export const CLIENT_SYSTEMS = ['linux', 'macos', 'windows'] as const;
@@ -22,6 +22,7 @@ export const CHOICE_PARAMS = {
   keyFile: 'file',
   when: 'when',
   id: 'id',
+  hostKey: 'hostkey',
 } as const;
 
 export type ChoiceField = keyof typeof CHOICE_PARAMS;
@@ -43,6 +44,8 @@ export interface UsageChoices {
   readonly when: StartCondition;
   /** `''`: the agent generates an id. */
   readonly id: string;
+  /** The host key fingerprint the job printed (`SHA256:...`), `''` until the person pastes it. */
+  readonly hostKey: string;
   readonly problems: readonly ChoiceProblem[];
 }
 
@@ -55,6 +58,7 @@ export const DEFAULT_CHOICES: UsageChoices = {
   keyFile: '',
   when: 'failure',
   id: '',
+  hostKey: '',
   problems: [],
 };
 
@@ -104,6 +108,7 @@ export function parseUsageChoices(query: URLSearchParams): UsageChoices {
       : '';
   const keyFile = keys === 'file' ? text('keyFile', isKeyFilePath, 'A path may not hold control characters.') : '';
   const id = text('id', (value) => isValidId(value.toLowerCase()), 'An id has 3-63 characters: a-z, 0-9 and inner "-".');
+  const hostKey = text('hostKey', isHostKeyFingerprint, 'Not a host key fingerprint: paste the "SHA256:..." the job printed after "Host key:".');
   return {
     ci: pick(CI_SYSTEMS, query.get(CHOICE_PARAMS.ci), DEFAULT_CHOICES.ci),
     os: pick(CLIENT_SYSTEMS, query.get(CHOICE_PARAMS.os), DEFAULT_CHOICES.os),
@@ -113,6 +118,7 @@ export function parseUsageChoices(query: URLSearchParams): UsageChoices {
     keyFile,
     when: pick(START_CONDITIONS, query.get(CHOICE_PARAMS.when), DEFAULT_CHOICES.when),
     id: id.toLowerCase(),
+    hostKey,
     problems,
   };
 }

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { CI_SYSTEMS, CLIENT_SYSTEMS, KEY_SOURCES, START_CONDITIONS, parseUsageChoices, type UsageChoices } from './choices';
-import { ID_PLACEHOLDER, buildCommands } from './commands';
+import { hostKeyAlias } from '@converge/protocol';
+import { HOST_KEY_PLACEHOLDER, ID_PLACEHOLDER, buildCommands } from './commands';
+
+const FINGERPRINT = 'SHA256:Xq2vTjZ3oTr0l8lB+GUzW4Yb2Qm/3b0V0t5tGDs5oEQ';
 
 const relay = { httpBase: 'https://relay.example.com/cv', wsBase: 'wss://relay.example.com/cv' };
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHkx it's $(rm -rf ~) \"me\" ${{ secrets.X }} 100% a&b";
@@ -27,7 +30,8 @@ describe('buildCommands: every combination', () => {
         for (const when of START_CONDITIONS) {
           for (const id of ['', 'my-build']) {
             it(`${ci} ${keys} ${os} ${when} ${id || 'no-id'}`, () => {
-              const c = choices({ ci, keys, os, when, id, ...values[keys] });
+              const hostkey = id ? FINGERPRINT : '';
+              const c = choices({ ci, keys, os, when, id, hostkey, ...values[keys] });
               const commands = buildCommands(c, relay);
               const job = commands.job.text;
               expect(job).toContain('@converge/agent');
@@ -39,8 +43,16 @@ describe('buildCommands: every combination', () => {
               expect(job.includes('--id my-build')).toBe(id !== '');
               const shownId = id || ID_PLACEHOLDER;
               expect(commands.connect.text).toContain(`wss://relay.example.com/cv/client/${shownId}`);
-              expect(commands.sshConfig.text).toContain('Host *.converge');
+              expect(commands.sshConfig.text).toContain(`Host ${shownId}.converge`);
               expect(commands.sshConfig.text).toContain('/client/%h');
+              // The host key is pinned in every command, never trusted on first use.
+              const pin = hostkey || HOST_KEY_PLACEHOLDER;
+              expect(commands.connect.text).toContain(`--host-key ${pin}`);
+              expect(commands.connect.text).toContain('StrictHostKeyChecking=accept-new');
+              expect(commands.sshConfig.text).toContain(`--host-key ${pin}`);
+              expect(commands.sshConfig.text).toContain('StrictHostKeyChecking accept-new');
+              if (hostkey) expect(commands.sshConfig.text).toContain(`HostKeyAlias ${hostKeyAlias(id, hostkey)}`);
+              expect(`${commands.connect.text} ${commands.notes.join(' ')}`).not.toMatch(/ssh-keygen -R|StrictHostKeyChecking=no|UserKnownHostsFile=\/dev\/null/);
               expect(commands.sshConfig.connect).toBe(`ssh ${shownId}.converge`);
               if (os === 'windows') {
                 expect(commands.connect.text).toContain('ProxyCommand="npx.cmd -y @converge/wsproxy');
@@ -107,22 +119,26 @@ describe('buildCommands: POSIX shell round trips', () => {
   });
 
   it('builds an ssh command whose ProxyCommand is one argument', () => {
-    const { connect } = buildCommands(choices({ ci: 'shell', id: 'abc' }), relay);
+    const { connect } = buildCommands(choices({ ci: 'shell', id: 'abc', hostkey: FINGERPRINT }), relay);
     expect(runPosix(connect.text)).toEqual([
       'arg:-o',
-      'arg:ProxyCommand=npx -y @converge/wsproxy wss://relay.example.com/cv/client/abc',
+      `arg:ProxyCommand=npx -y @converge/wsproxy --host-key ${FINGERPRINT} wss://relay.example.com/cv/client/abc`,
+      'arg:-o',
+      `arg:HostKeyAlias=${hostKeyAlias('abc', FINGERPRINT)}`,
+      'arg:-o',
+      'arg:StrictHostKeyChecking=accept-new',
       'arg:abc',
     ]);
   });
 
   it('quotes an odd relay URL inside the ProxyCommand and escapes % for ssh', () => {
     const odd = { httpBase: 'http://[fe80::1%25eth0]:8080', wsBase: 'ws://[fe80::1%25eth0]:8080' };
-    const { connect, sshConfig } = buildCommands(choices({ ci: 'github', id: 'abc' }), odd);
+    const { connect, sshConfig } = buildCommands(choices({ ci: 'github', id: 'abc', hostkey: FINGERPRINT }), odd);
     const proxy = runPosix(connect.text)[1]!.slice('arg:ProxyCommand='.length);
-    expect(proxy).toBe("npx -y @converge/wsproxy 'ws://[fe80::1%%25eth0]:8080'/client/abc");
+    expect(proxy).toBe(`npx -y @converge/wsproxy --host-key ${FINGERPRINT} 'ws://[fe80::1%%25eth0]:8080'/client/abc`);
     // ssh turns %% into % and runs the command with the shell: the URL arrives whole.
     expect(runPosix(proxy.replace(/%%/g, '%'))).toContain('arg:ws://[fe80::1%25eth0]:8080/client/abc');
-    expect(sshConfig.text).toContain("ProxyCommand npx -y @converge/wsproxy 'ws://[fe80::1%%25eth0]:8080'/client/%h");
+    expect(sshConfig.text).toContain(`ProxyCommand npx -y @converge/wsproxy --host-key ${FINGERPRINT} 'ws://[fe80::1%%25eth0]:8080'/client/%h`);
   });
 });
 

@@ -1,5 +1,6 @@
 // The exact commands for a set of usage choices: the CI step that starts the agent, the ssh command to
 // connect, an ~/.ssh/config block, and notes. Pure; every value is quoted for the shell it lands in.
+import { hostKeyAlias } from '@converge/protocol';
 import type { ChoiceProblem, UsageChoices } from './choices';
 import {
   escapeCmdSetValue,
@@ -33,6 +34,7 @@ export interface UsageCommands {
 
 export const AUTHORIZED_KEYS_ENV = 'CONVERGE_AUTHORIZED_KEYS';
 export const ID_PLACEHOLDER = '<id printed by the job>';
+export const HOST_KEY_PLACEHOLDER = 'SHA256:<host key printed by the job>';
 export const SSH_HOST_SUFFIX = '.converge';
 /** GitLab ends after_script after 5 minutes unless told otherwise; a debugging session needs longer. */
 const GITLAB_AFTER_SCRIPT_TIMEOUT = '30m';
@@ -160,24 +162,32 @@ function loginUser(choices: UsageChoices): string | undefined {
   return undefined;
 }
 
+/**
+ * The person's commands pin the agent's host key: wsproxy --host-key refuses any other agent, and ssh
+ * files the key under an alias unique to it (StrictHostKeyChecking accept-new, never a prompt, never
+ * `ssh-keygen -R`). Until the person pastes the fingerprint from the job log, a placeholder stands.
+ */
 function connectCommands(choices: UsageChoices, wsBase: string): Pick<UsageCommands, 'connect' | 'sshConfig'> {
   const id = choices.id || ID_PLACEHOLDER;
+  const fingerprint = choices.hostKey || HOST_KEY_PLACEHOLDER;
+  const alias = choices.id && choices.hostKey ? hostKeyAlias(choices.id, choices.hostKey) : `${id}~<start of the host key>`;
   const user = loginUser(choices);
   const target = user ? `${user}@${id}` : id;
   const windows = choices.os === 'windows';
   const npx = windows ? 'npx.cmd' : 'npx';
   // ssh runs ProxyCommand through the shell on Linux/macOS; Windows' ssh gets no inner quoting (untested).
   const base = windows ? wsBase : quotePosix(wsBase);
-  const proxy = (host: string) => `${npx} -y @converge/wsproxy ${escapeSshPercent(base)}/client/${host}`;
+  const proxy = (host: string) => `${npx} -y @converge/wsproxy --host-key ${fingerprint} ${escapeSshPercent(base)}/client/${host}`;
+  const pin = `-o HostKeyAlias=${windows ? alias : quotePosix(alias)} -o StrictHostKeyChecking=accept-new`;
   const connect = windows
-    ? `ssh -o ProxyCommand="${proxy(id)}" ${target}`
-    : `ssh -o ProxyCommand=${quotePosix(proxy(id))} ${target}`;
+    ? `ssh -o ProxyCommand="${proxy(id)}" ${pin} ${target}`
+    : `ssh -o ProxyCommand=${quotePosix(proxy(id))} ${pin} ${target}`;
   const configUser = user ? [`  User ${user}`] : [];
   return {
     connect: { text: connect },
     sshConfig: {
       path: windows ? '%USERPROFILE%\\.ssh\\config' : '~/.ssh/config',
-      text: [`Host *${SSH_HOST_SUFFIX}`, `  ProxyCommand ${proxy('%h')}`, ...configUser].join('\n'),
+      text: [`Host ${id}${SSH_HOST_SUFFIX}`, `  ProxyCommand ${proxy('%h')}`, `  HostKeyAlias ${alias}`, '  StrictHostKeyChecking accept-new', ...configUser].join('\n'),
       connect: `ssh ${id}${SSH_HOST_SUFFIX}`,
     },
   };
@@ -185,12 +195,14 @@ function connectCommands(choices: UsageChoices, wsBase: string): Pick<UsageComma
 
 function notes(choices: UsageChoices): string[] {
   const list: string[] = [
-    'The job prints the id and its host key fingerprint: check that ssh shows the same fingerprint when you first connect.',
+    choices.hostKey
+      ? 'wsproxy --host-key refuses any agent whose host key is not the one you pasted, so nobody (not even the relay) can stand in for your job.'
+      : 'Paste the host key the job prints (`Host key: SHA256:...`) above: the commands then refuse any agent but yours, with no prompt.',
     'The agent keeps the job waiting until it expires; inside the session, `touch $agentdir/.hold` keeps it open until you delete the file.',
   ];
   if (choices.id) {
     list.push(
-      `The id \`${choices.id}\` is easy to guess, but only your keys can log in. Each run has a new host key: \`ssh-keygen -R ${choices.id}\` forgets the old one.`,
+      `The id \`${choices.id}\` is easy to guess, but only your keys can log in, and the host key pin keeps impostors out. Each run has a new host key: paste the new one.`,
     );
   } else {
     list.push('Without a chosen id, the agent makes up a new one each run; use it where the commands say `<id printed by the job>`.');

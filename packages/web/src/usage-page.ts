@@ -98,6 +98,8 @@ function renderForm(choices: UsageChoices, query: URLSearchParams, basePath: str
 <fieldset><legend>Your computer</legend>${radios('os', OS_LABELS, choices.os)}</fieldset>
 <div class="field"><label for="field-id">Session id (optional)</label>${textInput('id', query, p, 'placeholder="my-build" maxlength="63"')}
 <p class="hint">Empty: the job picks a random id each run. A-z, 0-9 and “-”.</p></div>
+<div class="field"><label for="field-hostKey">Host key (from the job log)</label>${textInput('hostKey', query, p, 'placeholder="SHA256:…" maxlength="50"')}
+<p class="hint">The job prints “Host key: SHA256:…”. With it, your commands refuse any other agent.</p></div>
 <div class="actions"><button type="submit" class="primary" data-submit>Show my commands</button></div>
 </form>`;
 }

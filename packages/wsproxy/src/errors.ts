@@ -16,6 +16,8 @@ export const ProxyExitCode = {
   refused: 6,
   /** The connection was lost in the middle of the session. */
   lost: 7,
+  /** The agent's host key is not the one given with --host-key (an impostor, or the wrong id). */
+  hostKey: 8,
 } as const;
 export type ProxyExitCode = (typeof ProxyExitCode)[keyof typeof ProxyExitCode];
 

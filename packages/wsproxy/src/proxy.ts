@@ -1,13 +1,16 @@
 // The proxy: one websocket to the relay's client URL, piped to a readable/writable pair (stdin and
 // stdout when ssh runs us as its ProxyCommand) with backpressure both ways. Resolves when the session
 // ends; rejects with a ProxyError that says, in one line, why it could not start or was cut.
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   clientUrl,
   decodeHttpError,
+  escapeControl,
   MAX_DATA_FRAME_BYTES,
   parseClientUrl,
   type Pipe,
+  type PipeEndpoint,
   pipeEndpoints,
   relayErrorForCloseCode,
   RelayErrorCode,
@@ -18,6 +21,7 @@ import {
 } from '@converge/protocol';
 import WebSocket from 'ws';
 import { classifyConnectError, ProxyError, ProxyExitCode } from './errors';
+import { HostKeyGate, HostKeyMismatchError } from './host-key-gate';
 import { VERSION } from './version';
 
 export interface ProxyOptions {
@@ -28,6 +32,8 @@ export interface ProxyOptions {
   readonly connectTimeoutMs: number;
   /** CA certificates for wss (see ca.ts); Node's defaults when absent. */
   readonly ca?: string[];
+  /** `SHA256:...`: the agent's host key must have this fingerprint, or nothing reaches ssh. */
+  readonly hostKey?: string;
   readonly debug?: (message: string) => void;
 }
 
@@ -49,11 +55,14 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   const pipe = await connect(target, options);
   options.debug?.(`connected to ${target}`);
   const result = await pipe.closed;
+  if (result.error instanceof HostKeyMismatchError) {
+    throw new ProxyError(`host key check failed: ${result.error.message}; not connecting (the job log prints the agent's real key)`, ProxyExitCode.hostKey, { cause: result.error });
+  }
   options.debug?.(`session ended by ${result.endedBy === 'a' ? 'ssh' : 'the relay'}: ${result.bytesAtoB} bytes sent, ${result.bytesBtoA} received`);
   if (result.endedBy === 'b' && result.error) {
     const closeCode = (result.error as { closeCode?: number }).closeCode ?? 1006;
     const relayCode = relayErrorForCloseCode(closeCode);
-    const why = relayCode ? `${result.error.message} (${relayCode})` : result.error.message;
+    const why = escapeControl(relayCode ? `${result.error.message} (${relayCode})` : result.error.message);
     throw new ProxyError(`connection lost: ${why}`, ProxyExitCode.lost, { cause: result.error });
   }
   return { bytesSent: result.bytesAtoB, bytesReceived: result.bytesBtoA };
@@ -86,9 +95,36 @@ function connect(target: string, options: ProxyOptions): Promise<Pipe> {
     ws.once('error', (error) => fail(classifyConnectError(error as NodeJS.ErrnoException, target)));
     ws.once('open', () => {
       settled = true;
-      resolve(pipeEndpoints(streamEndpoint(options.input, options.output), webSocketEndpoint(ws)));
+      const local = streamEndpoint(options.input, options.output);
+      resolve(pipeEndpoints(options.hostKey ? gated(local, new HostKeyGate(options.hostKey, sshFingerprint), options) : local, webSocketEndpoint(ws)));
     });
   });
+}
+
+/** `SHA256:<base64 without padding>` of a public key blob, as ssh-keygen -l prints it. */
+export function sshFingerprint(blob: Uint8Array): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The local endpoint, with the agent's bytes held by the gate until its host key matched. */
+function gated(local: PipeEndpoint, gate: HostKeyGate, options: ProxyOptions): PipeEndpoint {
+  return {
+    ...local,
+    send(chunk, done) {
+      let out: Uint8Array;
+      try {
+        out = gate.push(chunk);
+      } catch (error) {
+        return done(error as Error);
+      }
+      if (gate.verified && options.debug) {
+        options.debug(`agent host key ${gate.verified} matches --host-key`);
+        options = { ...options, debug: undefined };
+      }
+      if (out.length === 0) return done();
+      local.send(out, done);
+    },
+  };
 }
 
 function readBody(response: IncomingMessage): Promise<string> {
@@ -107,7 +143,7 @@ function readBody(response: IncomingMessage): Promise<string> {
 
 function refusal(status: number, body: string, target: string): ProxyError {
   const reason = decodeHttpError(body);
-  if (reason?.code === RelayErrorCode.UNKNOWN_ID) return new ProxyError(`${reason.message} (is the agent still running?)`, ProxyExitCode.unknownId);
-  if (reason) return new ProxyError(`the relay refused: ${reason.message} (${reason.code})`, ProxyExitCode.refused);
+  if (reason?.code === RelayErrorCode.UNKNOWN_ID) return new ProxyError(`${escapeControl(reason.message)} (is the agent still running?)`, ProxyExitCode.unknownId);
+  if (reason) return new ProxyError(`the relay refused: ${escapeControl(reason.message)} (${reason.code})`, ProxyExitCode.refused);
   return new ProxyError(`the relay at ${target} answered HTTP ${status}, not a websocket (is this a Converge relay?)`, ProxyExitCode.refused);
 }

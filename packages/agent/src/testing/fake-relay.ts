@@ -1,11 +1,12 @@
 // A tiny relay for tests: speaks the control protocol on /agent, and pipes each TCP connection to its
 // port through an `open` + /data/<connectionId> websocket, so the real ssh client can reach the agent.
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
-  type ControlMessage, decodeMessage, encodeMessage, generateConnectionId, generateId, type HelloMessage, matchRoute, MessageType,
+  claimPayload, type ControlMessage, decodeMessage, encodeMessage, generateConnectionId, generateId, type HelloMessage, matchRoute, MessageType,
+  parseEd25519HostKey,
 } from '@converge/protocol';
 import WebSocket, { WebSocketServer } from 'ws';
 
@@ -27,7 +28,10 @@ export class FakeRelay {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly tcp: TcpServer;
   private readonly pending = new Map<string, Socket>();
-  private readonly secrets = new Map<string, string>();
+  /** id -> the host key that holds it (as the real relay keeps it). */
+  private readonly owners = new Map<string, string>();
+  /** Hellos whose signature did not verify over this socket's nonce. */
+  badSignatures = 0;
   port = 0;
   sshPort = 0;
 
@@ -85,11 +89,16 @@ export class FakeRelay {
 
   private agent(ws: WebSocket): void {
     this.agents.push(ws);
+    const nonce = randomBytes(32).toString('base64url');
+    this.send(ws, { type: MessageType.challenge, nonce });
     ws.on('message', (data) => {
       const message = decodeMessage(String(data));
       this.received.push(message);
       if (message.type === MessageType.hello) {
         this.hellos.push(message);
+        const raw = Buffer.from(parseEd25519HostKey(message.hostKey).raw).toString('base64url');
+        const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw }, format: 'jwk' });
+        if (!verify(null, claimPayload(nonce, message.requestedId), key, Buffer.from(message.signature, 'base64'))) this.badSignatures++;
         if (this.options.onHello?.(message, ws)) return;
         this.send(ws, this.welcome(message));
       } else if (message.type === MessageType.heartbeat && !message.reply) {
@@ -100,16 +109,14 @@ export class FakeRelay {
 
   welcome(hello: HelloMessage): ControlMessage {
     const rnd = (n: number) => randomBytes(n);
-    const resumable = hello.requestedId && hello.resumeSecret && this.secrets.get(hello.requestedId) === hello.resumeSecret;
-    const free = hello.requestedId && !this.secrets.has(hello.requestedId) && !this.options.takenIds?.includes(hello.requestedId);
+    const resumable = hello.requestedId && this.owners.get(hello.requestedId) === hello.hostKey;
+    const free = hello.requestedId && !this.owners.has(hello.requestedId) && !this.options.takenIds?.includes(hello.requestedId);
     const id = resumable || free ? hello.requestedId! : generateId(rnd);
-    const secret = this.secrets.get(id) ?? randomBytes(16).toString('hex');
-    this.secrets.set(id, secret);
+    this.owners.set(id, hello.hostKey);
     return {
       type: MessageType.welcome,
       id,
       idSource: resumable ? 'resumed' : free ? 'requested' : 'generated',
-      resumeSecret: secret,
       heartbeatMs: this.options.heartbeatMs ?? 20_000,
       requestedId: hello.requestedId,
     };

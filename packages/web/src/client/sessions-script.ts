@@ -210,8 +210,16 @@ export const SESSIONS_SCRIPT = `
       retry(function () { if (tokenRequired) start(); else connect(); });
     };
   }
+  function tokenFromFragment() {
+    // The relay prints /sessions#token=...: a fragment never reaches a server or a Referer header.
+    var match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (!match) return;
+    try { storeToken(decodeURIComponent(match[1])); } catch (error) { /* malformed: ignore */ }
+    try { history.replaceState(null, '', location.pathname + location.search); } catch (error) { /* old browser */ }
+  }
   function start() {
     if (!tokenRequired) return connect();
+    tokenFromFragment();
     var token = storedToken();
     if (!token) return askToken(false);
     setState('connecting');

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, arch, platform, release, tmpdir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { claimPayload, clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
 import { loadKeys } from './auth/load-keys';
 import type { FetchText } from './auth/url-key-source';
@@ -50,6 +50,9 @@ export interface AgentDeps {
   readonly job?: JobReport;
 }
 
+/** The agent's own secrets: never in a session's environment (a person logged in is not the relay's admin). */
+const SECRET_ENV = new Set(['CONVERGE_TOKEN']);
+
 function currentUser(config: AgentConfig): string {
   try {
     return userInfo().username;
@@ -79,7 +82,7 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     const shell = resolveShell(config.shell ? [config.shell, ...config.shells] : config.shells, { env: config.environment, platform: process.platform });
     const ptyBackend = deps.ptyBackend ?? detectPtyBackend();
     log.debug(`shell ${shell.file}, terminal backend ${ptyBackend}, agent dir ${agentDir}`);
-    const policy = new AccessPolicy(config.forwarding);
+    const policy = new AccessPolicy(config.forwarding, config.gatewayPorts);
     if (!config.forwarding) log.info('port forwarding is off (--no-forwarding)');
     let id = config.id ?? '';
     let control: RelayControl | undefined;
@@ -88,7 +91,7 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     await life.init();
     const childEnv = (): Record<string, string> => {
       const env: Record<string, string> = {};
-      for (const [name, value] of Object.entries(config.environment)) if (value !== undefined) env[name] = value;
+      for (const [name, value] of Object.entries(config.environment)) if (value !== undefined && !SECRET_ENV.has(name)) env[name] = value;
       return { ...env, ...extraEnv, ...config.env, CONVERGE_ID: id, agentdir: agentDir };
     };
     const host = hostname();
@@ -99,7 +102,7 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
       keys,
       log,
       policy,
-      session: { shell, cwd: config.cwd, childEnv, ptyBackend, sftp: config.sftp, killGraceMs: config.killGraceMs, log, policy, loginBanner },
+      session: { shell, cwd: config.cwd, childEnv, ptyBackend, sftp: config.sftp, killGraceMs: config.killGraceMs, log, policy, loginBanner, acceptEnv: config.acceptEnv },
       hooks: life.tracker,
     });
     cleanups.push(() => server.close());
@@ -131,11 +134,8 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
         listen,
       };
       if (config.infoFile) {
-        // Write then rename: a script polling the file must never read it half written.
-        const partial = `${config.infoFile}.${process.pid}.tmp`;
-        await writeFile(partial, `${JSON.stringify({ ...info, relayUrl: info.relayUrl ?? null, clientUrl: info.clientUrl ?? null }, null, 2)}\n`)
-          .then(() => rename(partial, config.infoFile!))
-          .catch((error: Error) => log.warn(`cannot write --info-file: ${error.message}`));
+        const body = `${JSON.stringify({ ...info, relayUrl: info.relayUrl ?? null, clientUrl: info.clientUrl ?? null }, null, 2)}\n`;
+        await writeInfoFile(config.infoFile, body).catch((error: Error) => log.warn(`cannot write --info-file: ${error.message}`));
       }
       if (changed) output(formatBanner(info, keys.keys, config.quiet));
     };
@@ -205,6 +205,22 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     };
   } catch (error) {
     await runCleanups();
+    throw error;
+  }
+}
+
+/**
+ * Writes aside, then renames: a script polling the file never reads it half written. The temp file has
+ * an unpredictable name and is created exclusively (O_EXCL: a planted file or symlink makes it fail
+ * instead of being followed), readable by this user only.
+ */
+async function writeInfoFile(path: string, body: string): Promise<void> {
+  const partial = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+  try {
+    await writeFile(partial, body, { flag: 'wx', mode: 0o600 });
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true }).catch(() => undefined);
     throw error;
   }
 }

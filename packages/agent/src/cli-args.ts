@@ -33,6 +33,11 @@ Options:
   --env-file FILE             dotenv-style KEY=VALUE lines ('#' comments, optional quotes, 'export'
                               allowed); bad lines are reported with their number and skipped
   --no-forwarding             refuse port forwarding (ssh -L, -D and -R); on by default
+  --gateway-ports MODE        where ssh -R listens: no (127.0.0.1 whatever the client asks; default),
+                              yes (every interface) or clientspecified (the address the client names)
+  --accept-env PATTERN        client variables (ssh SendEnv/SetEnv) that sessions accept, as OpenSSH's
+                              AcceptEnv: names with * and ?, repeatable or comma separated (default
+                              LANG,LC_*); never for a key with a forced command
   --sftp auto|system|builtin  sftp server: the system's sftp-server, the built-in one, or auto (default)
   --listen HOST:PORT          also serve SSH directly on this TCP address (off by default)
   --info-file FILE            write a JSON object {id, relayUrl, clientUrl, sshCommand, user, fingerprint,
@@ -53,17 +58,20 @@ Environment:
   CONVERGE_GITLAB_URL         default for --gitlab-url
 
 Every session gets CONVERGE_ID, agentdir (this agent's own directory; touch $agentdir/.hold to keep
-the agent), TERM from the client's terminal and LANG/LC_* when the client sends them (SendEnv).
+the agent), TERM from the client's terminal and LANG/LC_* when the client sends them (SendEnv; see
+--accept-env). CONVERGE_TOKEN is removed from the sessions' environment.
 Interactive shells start with a short banner: the id, host, directory, expiry and where the keys live.
 
 Port forwarding: ssh -L and -D open connections from this machine; ssh -R listens here (127.0.0.1
-unless the client names another address; port 0 lets the agent choose and reports it). A relay started
+unless --gateway-ports says otherwise; port 0 lets the agent choose and reports it). A relay started
 with --allow-forwarding no or --allow-shell no makes every agent refuse forwarding, or shells and
 commands (sftp still works).
 
 Authorized keys: public key authentication only. Options honoured: restrict, no-pty, pty,
 no-port-forwarding, port-forwarding, command="..." (forced command, SSH_ORIGINAL_COMMAND set),
-environment="NAME=value", from="pattern-list", permitopen="host:port", expiry-time="YYYYMMDD[HHMM]".
+environment="NAME=value", from="pattern-list", permitopen="host:port", permitlisten="[host:]port",
+expiry-time="YYYYMMDD[HHMM]". A line with any other restriction is refused (with a warning), never
+accepted without it. At most 6 authentication attempts per connection; refused logins are logged.
 
 Exit codes:
   0  normal end (also on SIGINT/SIGTERM)
@@ -102,6 +110,8 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         env: { type: 'string', multiple: true },
         'env-file': { type: 'string' },
         'no-forwarding': { type: 'boolean' },
+        'gateway-ports': { type: 'string' },
+        'accept-env': { type: 'string', multiple: true },
         sftp: { type: 'string' },
         listen: { type: 'string' },
         'info-file': { type: 'string' },
@@ -139,6 +149,8 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       env: values.env ?? [],
       envFile: values['env-file'],
       forwarding: !values['no-forwarding'],
+      gatewayPorts: values['gateway-ports'] as AgentConfigInput['gatewayPorts'],
+      acceptEnv: values['accept-env'],
       sftp: values.sftp as SftpMode | undefined,
       listen: values.listen,
       infoFile: values['info-file'],

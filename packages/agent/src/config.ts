@@ -5,10 +5,13 @@ import { FORGE_USER_PATTERN, FORGES } from './auth/url-key-source';
 import { AgentError, AgentErrorCode } from './errors';
 import { type LifecycleInput, type LifecycleSettings, resolveLifecycle } from './lifecycle-options';
 import { isLogLevel, type LogLevel } from './log';
+import { GATEWAY_PORTS, type GatewayPorts } from './forward/policy';
 import type { SftpMode } from './sftp';
 
 export const SFTP_MODES = ['auto', 'system', 'builtin'] as const satisfies readonly SftpMode[];
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** OpenSSH's default AcceptEnv for clients that send their locale; TERM comes from the pty request. */
+export const DEFAULT_ACCEPT_ENV: readonly string[] = ['LANG', 'LC_*'];
 
 export interface ListenAddress {
   readonly host: string;
@@ -34,6 +37,10 @@ export interface AgentConfigInput {
   readonly gitlabUrl?: string;
   /** Port forwarding (-L, -D, -R); default true (--no-forwarding). */
   readonly forwarding?: boolean;
+  /** Where `ssh -R` listens (OpenSSH's GatewayPorts); default 'no': loopback. */
+  readonly gatewayPorts?: GatewayPorts;
+  /** Client variables accepted (AcceptEnv patterns); default LANG, LC_*. Entries may be comma lists. */
+  readonly acceptEnv?: readonly string[];
   /** Shells tried before the defaults (--shells zsh,bash,sh). */
   readonly shells?: readonly string[];
   /** dotenv-style file of more variables for every child (--env-file); --env wins over it. */
@@ -75,6 +82,8 @@ export interface AgentConfig {
   readonly githubUrl: string;
   readonly gitlabUrl: string;
   readonly forwarding: boolean;
+  readonly gatewayPorts: GatewayPorts;
+  readonly acceptEnv: readonly string[];
   readonly shells: readonly string[];
   readonly envFile?: string;
   readonly cwd: string;
@@ -192,6 +201,12 @@ export function resolveAgentConfig(input: AgentConfigInput): AgentConfig {
       'no authorized keys: pass --authorized-keys FILE, --github-user NAME or --gitlab-user NAME, or set CONVERGE_AUTHORIZED_KEYS',
     );
   }
+  const gatewayPorts = input.gatewayPorts ?? 'no';
+  if (!GATEWAY_PORTS.includes(gatewayPorts)) throw bad(`invalid --gateway-ports ${JSON.stringify(gatewayPorts)}: use ${GATEWAY_PORTS.join(', ')}`);
+  const acceptEnv = input.acceptEnv === undefined ? DEFAULT_ACCEPT_ENV : input.acceptEnv.flatMap((entry) => entry.split(',')).map((p) => p.trim()).filter(Boolean);
+  for (const pattern of acceptEnv) {
+    if (!/^[A-Za-z0-9_*?]+$/.test(pattern)) throw bad(`invalid --accept-env ${JSON.stringify(pattern)}: a variable name, * and ? allowed`);
+  }
   const killGraceMs = input.killGraceMs ?? CONFIG_DEFAULTS.killGraceMs;
   if (!Number.isFinite(killGraceMs) || killGraceMs < 0) throw bad('killGraceMs must be a number >= 0');
   return {
@@ -206,6 +221,8 @@ export function resolveAgentConfig(input: AgentConfigInput): AgentConfig {
     githubUrl: baseUrl('--github-url', input.githubUrl ?? CONFIG_DEFAULTS.githubUrl),
     gitlabUrl: baseUrl('--gitlab-url', input.gitlabUrl ?? CONFIG_DEFAULTS.gitlabUrl),
     forwarding: input.forwarding ?? CONFIG_DEFAULTS.forwarding,
+    gatewayPorts,
+    acceptEnv,
     shells: shellList(input.shells),
     envFile: input.envFile,
     cwd: input.cwd ?? process.cwd(),

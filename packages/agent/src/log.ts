@@ -1,5 +1,6 @@
 // The agent's one logger: winston to stderr as `HH:MM:SS level message`. Never log key material or
 // session bytes here.
+import { escapeControl } from '@converge/protocol';
 import winston from 'winston';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -22,7 +23,8 @@ export function createLogger(level: LogLevel, options: { silent?: boolean } = {}
     level,
     silent: options.silent ?? false,
     levels: { error: 0, warn: 1, info: 2, debug: 3 },
-    format: winston.format.printf((entry) => `${clock()} ${entry.level} ${String(entry.message)}`),
+    // Messages may carry text from the other side (a relay's refusal, a client's user name): escaped.
+    format: winston.format.printf((entry) => `${clock()} ${entry.level} ${escapeControl(String(entry.message))}`),
     transports: [new winston.transports.Console({ stderrLevels: [...LOG_LEVELS] })],
   });
 }

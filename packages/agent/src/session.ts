@@ -22,6 +22,16 @@ export interface SessionSettings {
   readonly sftp: SftpMode;
   readonly killGraceMs: number;
   readonly log: Logger;
+  /** Variables a client may set (ssh SendEnv/SetEnv), as OpenSSH's AcceptEnv patterns (`*`, `?`). */
+  readonly acceptEnv: readonly string[];
+}
+
+/** True when `name` matches one of the AcceptEnv patterns (`*` any run, `?` one character). */
+export function envAccepted(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => {
+    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    return re.test(name);
+  });
 }
 
 export interface ConnectionInfo {
@@ -90,8 +100,19 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
   });
 
   session.on('env', (accept, reject, info) => {
-    const ok = !started && ENV_NAME_PATTERN.test(info.key) && typeof info.val === 'string' && info.val.length <= MAX_ENV_VALUE;
-    if (!ok || Object.keys(clientEnv).length >= MAX_CLIENT_ENV) return reject?.();
+    // An allow-list, as OpenSSH's AcceptEnv: BASH_ENV, LD_PRELOAD, PATH or SHELL from a client would run
+    // its code. Never for a forced command: the key's owner chose what runs, with which environment.
+    const ok =
+      !started &&
+      options.command === undefined &&
+      ENV_NAME_PATTERN.test(info.key) &&
+      envAccepted(info.key, settings.acceptEnv) &&
+      typeof info.val === 'string' &&
+      info.val.length <= MAX_ENV_VALUE;
+    if (!ok || Object.keys(clientEnv).length >= MAX_CLIENT_ENV) {
+      log.debug(`${conn.label}: client environment ${JSON.stringify(String(info.key).slice(0, 64))} refused (not in --accept-env)`);
+      return reject?.();
+    }
     clientEnv[info.key] = info.val;
     accept?.();
   });

@@ -29,7 +29,7 @@ beforeAll(async () => {
     log,
     loginGraceMs: GRACE_MS,
     policy: new AccessPolicy(true),
-    session: { shell: shellSpec('/bin/sh'), cwd: keys.dir, childEnv: () => ({ PATH: process.env.PATH ?? '' }), ptyBackend: 'pipes', sftp: 'builtin', killGraceMs: 500, log, policy: new AccessPolicy(true) },
+    session: { shell: shellSpec('/bin/sh'), cwd: keys.dir, childEnv: () => ({ PATH: process.env.PATH ?? '' }), ptyBackend: 'pipes', sftp: 'builtin', killGraceMs: 500, log, policy: new AccessPolicy(true), acceptEnv: ['LANG'] },
   });
   port = (await server.listen('127.0.0.1', 0)).port;
 });

@@ -5,12 +5,13 @@ import type { Duplex } from 'node:stream';
 import { type AuthContext, type Connection, Server } from 'ssh2';
 import type { AuthorizedKey } from './auth/authorized-keys';
 import { addressMatches } from './auth/from';
+import { RefusedLogins } from './auth/refused-logins';
 import type { AuthorizedKeys } from './auth/key-source';
 import { type ForwardContext, handleDirectTcpip } from './forward/direct';
 import { SocketSet } from './forward/pipe';
 import type { AccessPolicy } from './forward/policy';
 import { RemoteForwards } from './forward/remote';
-import type { HostKey } from './host-key';
+import { fingerprintOf, type HostKey } from './host-key';
 import type { Logger } from './log';
 import { ChildSet, handleSession, type SessionSettings } from './session';
 import type { ConnectionHooks } from './session-tracker';
@@ -21,14 +22,20 @@ export interface SshServerOptions {
   readonly session: SessionSettings;
   readonly policy: AccessPolicy;
   readonly log: Logger;
-  /** Drop a transport that has not logged in by then (OpenSSH's LoginGraceTime). */
+  /** Drop a TCP transport that has not logged in by then (OpenSSH's LoginGraceTime). */
   readonly loginGraceMs?: number;
+  /** The same for relayed connections: shorter, as each holds one of the agent's client slots at the relay. */
+  readonly relayLoginGraceMs?: number;
   /** Logins, sessions and input, for the lifecycle and the relay's sessions page. */
   readonly hooks?: ConnectionHooks;
 }
 
 /** Like OpenSSH's LoginGraceTime (120 s there): a silent or stalled handshake must not hold a socket. */
 export const LOGIN_GRACE_MS = 60_000;
+/** Relayed connections: a person's ssh logs in within a second or two; an idle socket holds a relay slot. */
+export const RELAY_LOGIN_GRACE_MS = 20_000;
+/** OpenSSH's MaxAuthTries: failed authentication requests before the connection is cut. */
+export const MAX_AUTH_TRIES = 6;
 
 interface ConnectionRecord {
   readonly client: Connection;
@@ -73,8 +80,10 @@ export class SshServer {
   /** Relay connection ids of injected streams, by the negative remotePort tag they were given. */
   private readonly injectedIds = new Map<number, string>();
   private nextTag = 1;
+  private readonly refusedLogins: RefusedLogins;
 
   constructor(private readonly options: SshServerOptions) {
+    this.refusedLogins = new RefusedLogins(options.log);
     this.server = new Server({ hostKeys: [options.hostKey.privateKey], ident: 'Converge' }, (client, info) =>
       this.onConnection(client, bareAddress(info.ip), this.injectedIds.get(info.port)),
     );
@@ -95,17 +104,17 @@ export class SshServer {
       stream.once('close', () => this.injectedIds.delete(tag));
     }
     Object.assign(stream, { remoteAddress: address ?? 'relay', remotePort: tag, remoteFamily: address && isIP(address) === 6 ? 'IPv6' : 'IPv4' });
-    this.track(stream);
+    this.track(stream, this.options.relayLoginGraceMs ?? RELAY_LOGIN_GRACE_MS);
     this.server.injectSocket(stream as unknown as Socket);
   }
 
-  private track(socket: Duplex): void {
+  private track(socket: Duplex, graceMs: number): void {
     this.sockets.add(socket);
     const grace = setTimeout(() => {
       if (this.loggedIn.has(socket) || this.graceUnavailable) return;
       this.options.log.info('ssh: client did not log in within the grace time; dropped');
       socket.destroy();
-    }, this.options.loginGraceMs ?? LOGIN_GRACE_MS);
+    }, graceMs);
     socket.once('close', () => {
       clearTimeout(grace);
       this.sockets.delete(socket);
@@ -116,7 +125,7 @@ export class SshServer {
   async listen(host: string, port: number): Promise<AddressInfo> {
     const tcp = createServer((socket) => {
       socket.setNoDelay(true); // STACK.md pitfall 3
-      this.track(socket);
+      this.track(socket, this.options.loginGraceMs ?? LOGIN_GRACE_MS);
       this.server.injectSocket(socket);
     });
     this.listeners.add(tcp);
@@ -141,19 +150,27 @@ export class SshServer {
     this.connections.add(record);
     log.debug(`${label}: connection from ${address ?? 'the relay'}`);
     let authorized: AuthorizedKey | undefined;
+    let failures = 0;
+    /** Refuses one attempt; the sixth failure ends the connection (OpenSSH's MaxAuthTries). */
+    const fail = (ctx: AuthContext, why?: string): void => {
+      if (ctx.method !== 'none') failures++;
+      if (why) this.refusedLogins.refused(why, address);
+      ctx.reject(['publickey']);
+      if (failures >= MAX_AUTH_TRIES) {
+        log.info(`${label}: ${MAX_AUTH_TRIES} failed authentication attempts; disconnected`);
+        client.end();
+      }
+    };
 
     client.on('authentication', (ctx) => {
-      if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+      if (ctx.method !== 'publickey') return fail(ctx, ctx.method === 'none' ? undefined : `method ${ctx.method} for user ${JSON.stringify(ctx.username)} (only public keys are accepted)`);
       const entry = findKey(keys, ctx, address);
-      if (!entry) {
-        if (ctx.signature) log.info(`${label}: key ${ctx.key.algo} refused for user ${JSON.stringify(ctx.username)}`);
-        return ctx.reject(['publickey']);
-      }
+      if (!entry) return fail(ctx, `key ${fingerprintOf(ctx.key.data)} (${ctx.key.algo}) is not authorized, for user ${JSON.stringify(ctx.username)}`);
       // No signature: the client only asks whether this key would do. accept() answers PK_OK.
       if (!ctx.signature || !ctx.blob) return ctx.accept();
       if (!entry.key.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) {
         log.warn(`${label}: bad signature for key ${entry.fingerprint}`);
-        return ctx.reject(['publickey']);
+        return fail(ctx, `bad signature for key ${entry.fingerprint}`);
       }
       authorized = entry;
       label = `ssh#${number} ${ctx.username}`;

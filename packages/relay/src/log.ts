@@ -1,5 +1,6 @@
 // The relay's logger: winston to stderr, as text for people or JSON for log shippers. Never given key
 // material or session bytes.
+import { escapeControl } from '@converge/protocol';
 import winston from 'winston';
 
 export type LogFormat = 'text' | 'json';
@@ -7,11 +8,13 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type Logger = winston.Logger;
 
 export function createLogger(level: LogLevel, format: LogFormat): Logger {
+  // Fields carry what peers sent (hostnames, user names, addresses from headers): control characters
+  // are escaped so that a log line cannot rewrite the terminal or forge another line.
   const text = winston.format.printf(({ level: lvl, message, timestamp, ...meta }) => {
     const fields = Object.entries(meta)
-      .map(([key, value]) => `${key}=${typeof value === 'string' && !/\s/.test(value) ? value : JSON.stringify(value)}`)
+      .map(([key, value]) => `${key}=${typeof value === 'string' && !/\s/.test(value) ? escapeControl(value) : escapeControl(JSON.stringify(value) ?? 'undefined')}`)
       .join(' ');
-    return `${timestamp} ${lvl} ${message}${fields ? ` ${fields}` : ''}`;
+    return `${timestamp} ${lvl} ${escapeControl(String(message))}${fields ? ` ${fields}` : ''}`;
   });
   return winston.createLogger({
     level,

@@ -50,6 +50,16 @@ test('restrict and its exceptions fold in order', () => {
   expect(foldOptions(splitOptions('expiry-time="20200102" x').options).expiresAt).toEqual(new Date(2020, 0, 2));
 });
 
+test('a restriction the agent does not implement refuses the line; permitlisten is read', () => {
+  for (const option of ['principals="a"', 'no-such-restriction', 'permitlisten']) {
+    const { keys: parsed, warnings } = parseAuthorizedKeys(`${option} ${typed.ed}`, 'f');
+    expect(parsed).toHaveLength(0);
+    expect(warnings).toHaveLength(1);
+  }
+  const { keys: parsed } = parseAuthorizedKeys(`restrict,port-forwarding,permitlisten="8080",permitlisten="localhost:*" ${typed.ed}`, 'f');
+  expect(parsed[0]!.options).toMatchObject({ noPortForwarding: false, permitListen: ['8080', 'localhost:*'] });
+});
+
 test('broken lines are warnings with line numbers, never exceptions', () => {
   const text = [
     typed.ed,
@@ -64,7 +74,7 @@ test('broken lines are warnings with line numbers, never exceptions', () => {
   const { keys: parsed, warnings } = parseAuthorizedKeys(text, 'file');
   expect(parsed).toHaveLength(1);
   expect(warnings.map((w) => w.line)).toEqual([2, 3, 4, 5, 6, 7, 8]);
-  expect(warnings[2]!.message).toMatch(/unknown option "frobnicate"/);
+  expect(warnings[2]!.message).toMatch(/option "frobnicate" is not supported; the line is refused/);
   expect(parseAuthorizedKeys('garbage', 'f').warnings[0]!.message).toMatch(/expected "\[options\] key-type/);
   expect(warnings[1]!.message).toMatch(/closing quote/);
   expect(warnings.every((w) => w.source === 'file')).toBe(true);

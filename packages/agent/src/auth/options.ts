@@ -12,16 +12,23 @@ export interface KeyOptions {
   readonly from?: readonly string[];
   /** `permitopen="host:port"` destinations allowed for `ssh -L`; undefined: any. */
   readonly permitOpen?: readonly string[];
+  /** `permitlisten="[host:]port"` listens allowed for `ssh -R`; undefined: any. */
+  readonly permitListen?: readonly string[];
   /** `expiry-time="YYYYMMDD[HHMM[SS]]"` (local time): the key is refused after it. */
   readonly expiresAt?: Date;
 }
 
 export const NO_OPTIONS: KeyOptions = { noPty: false, noPortForwarding: false, environment: [] };
 
-/** Options OpenSSH knows that change nothing here (no agent/X11 forwarding, no rc files, no FIDO keys). */
-const IGNORED = new Set([
+/**
+ * Options OpenSSH knows whose effect holds here by construction, so ignoring them widens nothing: the
+ * agent offers no agent or X11 forwarding, no tun devices and no rc files, and accepts no FIDO (sk-)
+ * keys or certificates. Any other option, known or not, makes the line invalid (it is refused, with a
+ * warning), so a restriction is never silently dropped.
+ */
+const HELD_BY_CONSTRUCTION = new Set([
   'no-agent-forwarding', 'agent-forwarding', 'no-x11-forwarding', 'x11-forwarding', 'no-user-rc', 'user-rc',
-  'no-touch-required', 'touch-required', 'verify-required', 'tunnel', 'permitlisten', 'principals',
+  'no-touch-required', 'touch-required', 'verify-required', 'tunnel',
 ]);
 
 /** Reads `name` or `name="value"` items separated by commas, up to the first blank outside quotes. */
@@ -83,6 +90,7 @@ export function foldOptions(items: readonly [string, string | undefined][]): Key
   let command: string | undefined;
   let from: string[] | undefined;
   let permitOpen: string[] | undefined;
+  let permitListen: string[] | undefined;
   let expiresAt: Date | undefined;
   const environment: [string, string][] = [];
   for (const [rawName, value] of items) {
@@ -97,6 +105,7 @@ export function foldOptions(items: readonly [string, string | undefined][]): Key
     else if (name === 'command') command = required(name, value);
     else if (name === 'from') from = required(name, value).split(',').map((p) => p.trim()).filter(Boolean);
     else if (name === 'permitopen') (permitOpen ??= []).push(...required(name, value).split(',').map((p) => p.trim()));
+    else if (name === 'permitlisten') (permitListen ??= []).push(...required(name, value).split(',').map((p) => p.trim()));
     else if (name === 'expiry-time') expiresAt = parseExpiry(required(name, value));
     else if (name === 'environment') {
       const text = required(name, value);
@@ -104,7 +113,7 @@ export function foldOptions(items: readonly [string, string | undefined][]): Key
       if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(text.slice(0, eq))) throw new Error(`environment ${JSON.stringify(text)} is not NAME=value`);
       environment.push([text.slice(0, eq), text.slice(eq + 1)]);
     } else if (name === 'cert-authority') throw new Error('cert-authority is not supported (certificates are not accepted)');
-    else if (!IGNORED.has(name)) throw new Error(`unknown option ${JSON.stringify(rawName)}`);
+    else if (!HELD_BY_CONSTRUCTION.has(name)) throw new Error(`option ${JSON.stringify(rawName)} is not supported; the line is refused rather than allowed without it`);
   }
-  return { noPty, noPortForwarding, command, environment, from, permitOpen, expiresAt };
+  return { noPty, noPortForwarding, command, environment, from, permitOpen, permitListen, expiresAt };
 }

@@ -3,11 +3,19 @@
 // (no-port-forwarding, permitopen) are checked where the request is served.
 import type { WelcomeMessage } from '@converge/protocol';
 
+/** OpenSSH's GatewayPorts for `ssh -R`: `no` binds loopback whatever the client asks (the default),
+ *  `yes` binds every interface, `clientspecified` binds what the client names. */
+export type GatewayPorts = 'no' | 'yes' | 'clientspecified';
+export const GATEWAY_PORTS: readonly GatewayPorts[] = ['no', 'yes', 'clientspecified'];
+
 export class AccessPolicy {
   private relayAllowsShell = true;
   private relayAllowsForwarding = true;
 
-  constructor(private readonly agentAllowsForwarding: boolean) {}
+  constructor(
+    private readonly agentAllowsForwarding: boolean,
+    readonly gatewayPorts: GatewayPorts = 'no',
+  ) {}
 
   /** Takes the relay's policy; a welcome without the fields allows both. */
   applyWelcome(welcome: Pick<WelcomeMessage, 'allowShell' | 'allowForwarding'>): void {

@@ -1,10 +1,13 @@
 // `ssh -R` (tcpip-forward / cancel-tcpip-forward): listen on the agent's machine and hand every accepted
-// connection to the client as a forwarded-tcpip channel. Bind address: loopback unless the client asks
-// for another; port 0 lets the OS choose and the chosen port goes back in the reply ("Allocated port N").
+// connection to the client as a forwarded-tcpip channel. Bind address as OpenSSH's GatewayPorts says
+// (loopback by default, whatever the client asks); the key's permitlisten limits what may be bound;
+// port 0 lets the OS choose and the chosen port goes back in the reply ("Allocated port N").
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Connection } from 'ssh2';
+import type { KeyOptions } from '../auth/options';
 import { type ForwardContext, forwardingRefusal } from './direct';
 import { joinSocketChannel } from './pipe';
+import type { GatewayPorts } from './policy';
 
 export interface BindRequest {
   readonly bindAddr: string;
@@ -17,6 +20,26 @@ export function bindHost(bindAddr: string): string {
   if (bindAddr === '' || bindAddr === '*') return '0.0.0.0';
   if (bindAddr === 'localhost') return '127.0.0.1';
   return bindAddr;
+}
+
+/** Where a remote forward really listens under GatewayPorts (sshd's rule). */
+export function gatewayBindHost(bindAddr: string, gatewayPorts: GatewayPorts): string {
+  if (gatewayPorts === 'clientspecified') return bindHost(bindAddr);
+  if (gatewayPorts === 'yes') return '0.0.0.0';
+  return bindAddr === '::1' ? '::1' : '127.0.0.1';
+}
+
+/** permitlisten="[host:]port" entries (`*` for any port, or any host); none given means anything. Port 0
+ *  (let the agent choose) needs a `*` port, as in OpenSSH. */
+export function permitListenAllows(options: KeyOptions, bindAddr: string, port: number): boolean {
+  if (!options.permitListen) return true;
+  return options.permitListen.some((entry) => {
+    const m = /^(?:(?:\[([^\]]+)\]|([^:]+)):)?(\d+|\*)$/.exec(entry);
+    if (!m) return false;
+    const host = m[1] ?? m[2];
+    const hostOk = host === undefined || host === '*' || host === bindAddr || (host === 'localhost' && (bindAddr === '' || bindAddr === 'localhost'));
+    return hostOk && (m[3] === '*' || (port !== 0 && Number(m[3]) === port));
+  });
 }
 
 interface Listener {
@@ -42,7 +65,9 @@ export class RemoteForwards {
   async add(request: BindRequest, accept: ((port?: number) => void) | undefined, reject: (() => void) | undefined): Promise<void> {
     const { label, log } = this.ctx;
     const wanted = `${request.bindAddr || '*'}:${request.bindPort}`;
-    const refusal = forwardingRefusal(this.ctx);
+    const refusal =
+      forwardingRefusal(this.ctx) ??
+      (permitListenAllows(this.ctx.options, request.bindAddr, request.bindPort) ? undefined : 'not in permitlisten for this key');
     if (refusal) {
       log.info(`${label}: remote forward ${wanted} refused: ${refusal}`);
       return reject?.();
@@ -51,7 +76,7 @@ export class RemoteForwards {
       const server = await this.listen(request);
       const port = (server.address() as AddressInfo).port;
       this.listeners.set(RemoteForwards.keyOf(request.bindAddr, port), { server, request, port });
-      log.info(`${label}: remote forward listening on ${bindHost(request.bindAddr)}:${port}`);
+      log.info(`${label}: remote forward listening on ${gatewayBindHost(request.bindAddr, this.ctx.policy.gatewayPorts)}:${port}`);
       accept?.(port);
     } catch (error) {
       log.info(`${label}: remote forward ${wanted} failed: ${(error as Error).message}`);
@@ -84,7 +109,7 @@ export class RemoteForwards {
     const server = createServer({ pauseOnConnect: true }, (socket) => this.onSocket(socket, request, server));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(request.bindPort, bindHost(request.bindAddr), () => {
+      server.listen(request.bindPort, gatewayBindHost(request.bindAddr, this.ctx.policy.gatewayPorts), () => {
         server.removeListener('error', reject);
         server.on('error', (error) => this.ctx.log.warn(`${this.ctx.label}: remote forward listener: ${error.message}`));
         resolve(server);

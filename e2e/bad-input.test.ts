@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { encodeMessage } from '@converge/protocol';
+import { encodeMessage, PROTOCOL_VERSION } from '@converge/protocol';
+import { readChallenge, signedHello } from '../packages/relay/src/testing/agent-hello';
 import { Client } from 'ssh2';
 import WebSocket from 'ws';
 import { type AgentProc, cleanup, type Key, type RelayProc, ssh, startStack } from './harness';
@@ -101,11 +102,13 @@ describe('bad input', () => {
       big.send('x'.repeat(200 * 1024));
       expect(await bigClosed).toBe(1009);
 
-      const odd = await openSocket(`${relay.wsUrl}/agent`);
+      // The challenge may arrive in the same read as the 101: listen before the socket opens.
+      const odd = new WebSocket(`${relay.wsUrl}/agent`, { perMessageDeflate: false });
+      const nonce = await readChallenge(odd);
       const welcomed = new Promise((r) => odd.once('message', r));
-      odd.send(encodeMessage({ type: 'hello', agent: AGENT }));
+      odd.send(encodeMessage(signedHello(nonce, { agent: AGENT })));
       await welcomed;
-      odd.send(JSON.stringify({ v: 1, type: 'no-such-type' }));
+      odd.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'no-such-type' }));
       // Still registered after the unknown type: a heartbeat is answered.
       const answered = new Promise((r) => odd.once('message', r));
       odd.send(encodeMessage({ type: 'heartbeat', sentAt: Date.now() }));
@@ -114,9 +117,9 @@ describe('bad input', () => {
       odd.send('{not json');
       expect(await oddClosed).toBe(4002);
 
-      const binary = await openSocket(`${relay.wsUrl}/agent`);
+      const binary = new WebSocket(`${relay.wsUrl}/agent`, { perMessageDeflate: false });
       const binaryClosed = closeCode(binary);
-      binary.send(Buffer.from(encodeMessage({ type: 'hello', agent: AGENT })));
+      binary.send(Buffer.from(encodeMessage(signedHello(await readChallenge(binary), { agent: AGENT }))));
       expect(await binaryClosed).toBe(4002);
       await relayStillServes();
     });

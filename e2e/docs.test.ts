@@ -13,7 +13,7 @@ describe('README', () => {
   });
 
   it('keeps the two commands that work on a fresh machine', () => {
-    expect(readme).toContain('npm install && npm run build && npm run demo');
+    expect(readme).toContain('npm ci && npm run build && npm run demo');
     expect(readme).toContain('bash .ci/run');
   });
 });

@@ -6,10 +6,9 @@ import { existsSync } from 'node:fs';
 import { type AgentProc, cleanup, type Key, knownHostsFor, makeKey, type RelayProc, ssh, sshOptions, startAgent, startRelay, stop, tempDir } from './harness';
 import { childPids, fdCount, freePort, metric, sessions, waitUntil } from './probes';
 
-const RESUME_KEY = 'faults-test-resume-key-0123456789';
 
 async function restartRelay(port: number): Promise<RelayProc> {
-  return startRelay(['--port', String(port), '--resume-key', RESUME_KEY]);
+  return startRelay(['--port', String(port)]);
 }
 
 /** An ssh that pulls an endless stream from the agent into /dev/null (nothing accumulates here). */
@@ -41,7 +40,7 @@ describe('faults', () => {
         await stop(relay, 'SIGKILL');
         relay = await restartRelay(port);
         await waitUntil(`3 agents back after restart ${round + 1}`, async () => {
-          const got = (await sessions(relay.url)).agents.map((a) => a.id).sort();
+          const got = (await sessions(relay)).agents.map((a) => a.id).sort();
           return JSON.stringify(got) === JSON.stringify(ids);
         }, 40_000);
         const agent = agents[round]!;
@@ -112,7 +111,7 @@ describe('faults', () => {
       await waitUntil('agent children to end', () => childPids(agentPid()).length === 0, 15_000);
       await waitUntil('the remote command to end', () => commandPids.every((pid) => !existsSync(`/proc/${pid}`)), 15_000);
       relay = await restartRelay(port);
-      await waitUntil('agent back', async () => (await sessions(relay.url)).agents.some((a) => a.id === agent.info.id), 40_000);
+      await waitUntil('agent back', async () => (await sessions(relay)).agents.some((a) => a.id === agent.info.id), 40_000);
       relayFds = fdCount(relay.child.pid!);
       await waitUntil(`agent fds back to ${agentFds}`, () => fdCount(agentPid()) <= agentFds, 15_000);
       expect(await ssh(agent.info, key, knownHosts, ['echo ok'])).toMatchObject({ code: 0, stdout: 'ok\n', stderr: '' });

@@ -84,12 +84,15 @@ export interface RelayProc extends Proc {
   url: string;
   wsUrl: string;
   port: number;
+  /** The sessions data token the relay printed (its own, or --admin-token). */
+  adminToken: string;
 }
 
 export async function startRelay(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RelayProc> {
   const proc = startProcess(process.execPath, [CLI.relay, '--host', '127.0.0.1', '--port', '0', ...args], { env });
   const url = await waitFor('relay to listen', () => /listening on (https?:\/\/\S+)/.exec(proc.stdout())?.[1], 15_000, proc);
-  return { ...proc, url, wsUrl: url.replace(/^http/, 'ws'), port: Number(new URL(url).port) };
+  const adminToken = await waitFor('the sessions link', () => /\/sessions#token=(\S+)/.exec(proc.stdout())?.[1], 15_000, proc);
+  return { ...proc, url, wsUrl: url.replace(/^http/, 'ws'), port: Number(new URL(url).port), adminToken };
 }
 
 export interface AgentProc extends Proc {

@@ -44,7 +44,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const running = (proc: Proc) => proc.child.exitCode === null && proc.child.signalCode === null;
 
 async function sessions(relay: RelayProc): Promise<SessionsSnapshot> {
-  return (await (await fetch(`${relay.url}/api/sessions`)).json()) as SessionsSnapshot;
+  return (await (await fetch(`${relay.url}/api/sessions?token=${relay.adminToken}`)).json()) as SessionsSnapshot;
 }
 
 async function freePort(): Promise<number> {
@@ -142,14 +142,14 @@ describe('lifecycle: relay restart', () => {
   it('the relay is SIGKILLed and restarted: the agent is back with its id and a new ssh works', async () => {
     const dir = tempDir();
     const key = makeKey(dir, 'person');
-    const relay = await startRelay(['--resume-key', 'e2e-resume-key']);
+    const relay = await startRelay();
     const agent = await startAgent(relay.wsUrl, ['--authorized-keys', key.publicKey, '--id', 'comes-back'], {}, undefined, true);
     const known = knownHostsFor(agent.info, dir);
     expect((await ssh(agent.info, key, known, ['echo before'])).stdout).toBe('before\n');
     relay.child.kill('SIGKILL');
     await relay.exited;
     await waitFor('lost line', () => agent.stderr().includes('relay connection lost'), 5000, agent);
-    const again = await startRelay(['--port', String(relay.port), '--resume-key', 'e2e-resume-key']);
+    const again = await startRelay(['--port', String(relay.port)]);
     await waitFor('restored line', () => agent.stderr().includes('relay connection restored (id comes-back)'), 15_000, agent);
     expect((await ssh(agent.info, key, known, ['echo after $CONVERGE_ID'])).stdout).toBe('after comes-back\n');
     expect(agent.stderr().match(/relay connection lost/g)).toHaveLength(1);

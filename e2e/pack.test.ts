@@ -50,7 +50,9 @@ describe('packed tarballs', () => {
     const infoFile = join(dir, 'info.json');
     const agent = startProcess(bin('agent'), [url, '--authorized-keys', key.publicKey, '--info-file', infoFile], { cwd: dir });
     const info = await waitFor('agent', () => { try { return JSON.parse(readFileSync(infoFile, 'utf8')); } catch { return undefined; } }, 20_000, agent);
-    expect(info.sshCommand).toMatch(/^ssh -o ProxyCommand='npx -y @converge\/wsproxy ws:\/\/127\.0\.0\.1:\d+\/client\/[a-z0-9-]+' \S+@\S+$/);
+    expect(info.sshCommand).toMatch(
+      /^ssh -o ProxyCommand='npx -y @converge\/wsproxy --host-key SHA256:\S{43} ws:\/\/127\.0\.0\.1:\d+\/client\/[a-z0-9-]+' -o HostKeyAlias='\S+' -o StrictHostKeyChecking=accept-new \S+@\S+$/,
+    );
     writeFileSync(join(dir, 'known_hosts'), `${info.knownHostsLine}\n`);
     const strict = `-F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i ${key.privateKey} -o UserKnownHostsFile=${join(dir, 'known_hosts')} -o StrictHostKeyChecking=yes`;
     const command = `${(info.sshCommand as string).replace(/^ssh /, `ssh ${strict} `)} 'echo packed-ok from $CONVERGE_ID'`;

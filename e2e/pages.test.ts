@@ -66,6 +66,7 @@ describe('pages in a real browser', () => {
     const job = (await page.textContent('#job-code'))!;
     const connect = (await page.textContent('#connect-code'))!;
     const config = (await page.textContent('#config-code'))!;
+    expect(config).toContain('--host-key SHA256:<host key printed by the job>');
     const short = (await page.textContent('#config-connect'))!;
     expect(job).toContain(relay.wsUrl);
     expect(job).toContain(key.publicLine.split(' ')[1]);
@@ -73,16 +74,34 @@ describe('pages in a real browser', () => {
 
     const agent = startProcess('sh', ['-c', job], { env: { PATH }, cwd: dir });
     await waitFor('agent from the pasted job command', () => /is ready/.test(agent.stdout()), 20_000, agent);
-    const strict = `ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i ${key.privateKey} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR `;
-    const viaCommand = await run('sh', ['-c', `${connect.trim().replace(/^ssh /, strict)} 'touch $agentdir/.hold; echo pasted-ok $CONVERGE_ID'`], { env: { PATH } });
+    // The person pastes the host key from the job log; the commands then pin it.
+    const fingerprint = /Host key: (SHA256:\S+)/.exec(agent.stdout())![1]!;
+    expect(connect).toContain('--host-key SHA256:<host key printed by the job>');
+    await page.fill('input[name="hostkey"]', fingerprint);
+    await page.waitForFunction((fp) => document.querySelector('#connect-code')?.textContent?.includes(fp), fingerprint);
+    const pinned = (await page.textContent('#connect-code'))!;
+    const pinnedConfig = (await page.textContent('#config-code'))!;
+    expect(pinned).toContain('StrictHostKeyChecking=accept-new');
+    expect(`${pinned}${pinnedConfig}`).not.toMatch(/StrictHostKeyChecking(=| )no|\/dev\/null|ssh-keygen -R/);
+    const knownHosts = join(dir, 'known_hosts');
+    const strict = `ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i ${key.privateKey} -o UserKnownHostsFile=${knownHosts} -o LogLevel=ERROR `;
+    const viaCommand = await run('sh', ['-c', `${pinned.trim().replace(/^ssh /, strict)} 'touch $agentdir/.hold; echo pasted-ok $CONVERGE_ID'`], { env: { PATH } });
     expect(viaCommand.stdout).toBe('pasted-ok from-the-page\n');
     // .hold (the documented way) keeps the agent for the next login: by default it ends at the first logout.
 
     const configFile = join(dir, 'ssh_config');
-    writeFileSync(configFile, `${config}\n  BatchMode yes\n  IdentitiesOnly yes\n  IdentityFile ${key.privateKey}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n`);
+    writeFileSync(configFile, `${pinnedConfig}\n  BatchMode yes\n  IdentitiesOnly yes\n  IdentityFile ${key.privateKey}\n  UserKnownHostsFile ${knownHosts}\n  LogLevel ERROR\n`);
     const viaConfig = await run('sh', ['-c', `${short.trim().replace(/^ssh /, `ssh -F ${configFile} `)} 'echo config-ok'`], { env: { PATH } });
     expect(viaConfig.stdout).toBe('config-ok\n');
     await stop(agent);
+  });
+
+  it('the sessions link the relay prints opens the page live, without asking for the token', async () => {
+    const relay = await startRelay();
+    const page = await open(`/sessions#token=${relay.adminToken}`, relay.url);
+    await page.waitForSelector('[data-testid="connection-state"][data-state="live"]');
+    expect(await page.isHidden('#token-form')).toBe(true);
+    expect(page.url()).not.toContain('token=');
   });
 
   it('the sessions page asks for the admin token, then shows an agent and its client come and go, live', async () => {

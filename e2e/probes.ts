@@ -53,8 +53,9 @@ export interface SessionsJson {
   agents: { id: string; clients: unknown[] }[];
 }
 
-export async function sessions(relayUrl: string): Promise<SessionsJson> {
-  return JSON.parse((await httpGet(`${relayUrl}/api/sessions`)).body) as SessionsJson;
+/** The relay's sessions data, with the admin token it printed at start. */
+export async function sessions(relay: { url: string; adminToken: string }): Promise<SessionsJson> {
+  return JSON.parse((await httpGet(`${relay.url}/api/sessions?token=${relay.adminToken}`)).body) as SessionsJson;
 }
 
 export function freePort(): Promise<number> {

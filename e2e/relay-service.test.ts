@@ -124,9 +124,9 @@ describe('relay service', () => {
     expect(value(/^converge_connections_total\{outcome="paired"\} (\d+)$/m)).toBe(3);
     await stop(agent);
     // --log-format json: every log line is one JSON object, one per connection event.
-    const lines = relay.stderr().trim().split('\n').map((line) => JSON.parse(line) as { level: string; message: string; id?: string });
+    const lines = relay.stderr().trim().split('\n').map((line) => JSON.parse(line) as { level: string; message: string; id?: string; reason?: string });
     expect(lines.filter((line) => line.message === 'client connected' && line.id === agent.info.id)).toHaveLength(3);
-    expect(lines.some((line) => line.message === 'client refused: unknown id')).toBe(true);
+    expect(lines.some((line) => line.message === 'refused' && line.reason === 'UNKNOWN_ID')).toBe(true);
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('shuts down on %s: sessions end, the relay exits 0, agents notice once', async (signal) => {

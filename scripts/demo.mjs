@@ -14,7 +14,7 @@ const cli = (name) => join(root, 'packages', name, 'dist', 'cli.js');
 
 for (const name of ['relay', 'agent', 'wsproxy']) {
   if (!existsSync(cli(name))) {
-    console.error(`demo: ${cli(name)} is missing; run: npm install && npm run build`);
+    console.error(`demo: ${cli(name)} is missing; run: npm ci && npm run build`);
     process.exit(2);
   }
 }
@@ -66,11 +66,12 @@ const deadline = Date.now() + 20_000;
 while (!existsSync(join(demo, 'info.json')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 if (existsSync(join(demo, 'info.json'))) {
   const info = JSON.parse(readFileSync(join(demo, 'info.json'), 'utf8'));
-  const proxy = `${process.execPath} ${cli('wsproxy')} ${info.clientUrl}`;
+  // The agent's own command, with the wsproxy built here instead of npx (it pins the host key the same way).
+  const local = info.sshCommand.replace('npx -y @converge/wsproxy', `${process.execPath} ${cli('wsproxy')}`);
   console.log(`
 Before the packages are on npm, use the wsproxy built here:
 
-  ssh -o ProxyCommand='${proxy}'${identity ? ` -i ${identity}` : ''} ${info.user}@${info.id}
+  ${identity ? local.replace(/^ssh /, `ssh -i ${identity} `) : local}
 
 The demo agent runs with --hold: it waits for the next login after you log out, until its idle
 timeout (10m). Stop with Ctrl-C.`);

@@ -57,7 +57,7 @@ test('welcome, banner, info file, and ssh through a data socket', async () => {
   );
   const info = JSON.parse(readFileSync(infoFile, 'utf8'));
   expect(info).toMatchObject({ id: 'my-agent', clientUrl: `${relay.url}/client/my-agent`, fingerprint: agent.info.fingerprint });
-  expect(info.knownHostsLine).toMatch(/^my-agent,my-agent\.converge ssh-ed25519 AAAA/);
+  expect(info.knownHostsLine).toMatch(/^my-agent~\S{16},my-agent,my-agent\.converge ssh-ed25519 AAAA/);
   const result = await sshViaRelay(agent, 'echo via relay');
   expect(result).toMatchObject({ code: 0, stdout: 'via relay\n' });
 });

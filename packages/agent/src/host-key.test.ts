@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tempKeys } from './testing/harness';
 import { parseAuthorizedKeys } from './auth/authorized-keys';
 import { generateHostKey, knownHostsLine } from './host-key';
+import { hostKeyAlias } from '@converge/protocol';
 
 test('fingerprints match ssh-keygen -lf, for the host key and for authorized keys', () => {
   const keys = tempKeys(['me']);
@@ -22,7 +23,7 @@ test('fingerprints match ssh-keygen -lf, for the host key and for authorized key
 
 test('known_hosts line carries the id and its .converge alias', () => {
   const host = generateHostKey();
-  expect(knownHostsLine('k3v9-x7qd', host)).toBe(`k3v9-x7qd,k3v9-x7qd.converge ${host.publicKey}`);
+  expect(knownHostsLine('k3v9-x7qd', host)).toBe(`${hostKeyAlias('k3v9-x7qd', host.fingerprint)},k3v9-x7qd,k3v9-x7qd.converge ${host.publicKey}`);
   expect(host.publicKey).toMatch(/^ssh-ed25519 AAAA/);
   expect(generateHostKey().fingerprint).not.toBe(host.fingerprint);
 });

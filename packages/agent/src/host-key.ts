@@ -1,5 +1,6 @@
 // The per-run host key: a fresh ed25519 key, its OpenSSH fingerprint and its known_hosts line.
 import { createHash } from 'node:crypto';
+import { hostKeyAlias } from '@converge/protocol';
 import { utils } from 'ssh2';
 
 export interface HostKey {
@@ -50,7 +51,8 @@ function hostKeyOf(privateKey: string, parsed: ReturnType<typeof utils.parseKey>
   };
 }
 
-/** `<id>,<id>.converge ssh-ed25519 AAAA...`: matches both `ssh user@<id>` and a `Host *.converge` block. */
+/** `<alias>,<id>,<id>.converge ssh-ed25519 AAAA...`: matches the printed command (its HostKeyAlias), a
+ *  plain `ssh user@<id>` and a `Host <id>.converge` block, for people who keep strict known_hosts. */
 export function knownHostsLine(id: string, hostKey: HostKey): string {
-  return `${id},${id}.converge ${hostKey.publicKey}`;
+  return `${hostKeyAlias(id, hostKey.fingerprint)},${id},${id}.converge ${hostKey.publicKey}`;
 }

@@ -51,6 +51,8 @@ export function webSocketEndpoint(ws: WebSocketLike): PipeEndpoint {
     resume: () => ws.resume(),
     close(error) {
       if (ws.readyState !== WS_OPEN) return;
+      // A peer that stopped reading would never take a close frame: cut it at once.
+      if ((error as { abort?: unknown } | undefined)?.abort === true) return ws.terminate();
       ws.close(closeCodeOf(error), error ? error.message.slice(0, 120) : '');
     },
     start(onData, onEnd) {

@@ -153,7 +153,7 @@ export class ConnectionBroker {
       record.stalledSince ??= now;
       if (now - record.stalledSince >= this.deps.stallTimeoutMs) {
         this.deps.log.info('pipe stalled at both ends; dropped', { seconds: Math.round((now - record.stalledSince) / 1000) });
-        pipe.close(Object.assign(new Error('stalled: neither side read for too long'), { closeCode: 1011 }));
+        pipe.close(Object.assign(new Error('stalled: neither side read for too long'), { closeCode: 1011, abort: true }));
       }
     }
   }

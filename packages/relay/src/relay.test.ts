@@ -225,6 +225,44 @@ describe('relay', () => {
     client.resume();
   });
 
+  it('drops a pipe whose both ends stopped reading (nothing moves while bytes wait both ways)', async () => {
+    await relay.close();
+    relay = await startRelay({ host: '127.0.0.1', port: 0, openTimeoutMs: 500, heartbeatMs: 60_000, stallTimeoutMs: 400 });
+    const agent = track(await scriptedAgent(relay, {}, 'ignore'));
+    const open = new Promise<string>((resolve) => agent.control.on('message', (f) => {
+      const m = JSON.parse(String(f)) as { type: string; connectionId: string };
+      if (m.type === 'open') resolve(m.connectionId);
+    }));
+    const client = new WebSocket(`${relay.url.replace('http', 'ws')}/client/${agent.welcome.id}`);
+    track(client);
+    const data = new WebSocket(`${relay.url.replace('http', 'ws')}/data/${await open}`);
+    track(data);
+    await Promise.all([once(client, 'open'), once(data, 'open')]);
+    // Neither side reads; both write until their own buffers are full.
+    client.pause();
+    data.pause();
+    const chunk = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < 64; i++) {
+      client.send(chunk);
+      data.send(chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(relay.stats.clientsConnected).toBe(1);
+    const deadline = Date.now() + 5000;
+    while (relay.stats.clientsConnected > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(relay.stats.clientsConnected).toBe(0);
+  });
+
+  it('tells the agent the client address from the right-most untrusted X-Forwarded-For entry', async () => {
+    await relay.close();
+    relay = await startRelay({ host: '127.0.0.1', port: 0, openTimeoutMs: 500, trustProxy: 1 });
+    const agent = track(await scriptedAgent(relay));
+    const client = new WebSocket(`${relay.url.replace('http', 'ws')}/client/${agent.welcome.id}`, { headers: { 'x-forwarded-for': '127.0.0.1, 203.0.113.5' } });
+    track(client);
+    await once(client, 'open');
+    expect(agent.messages.find((m) => m.type === 'open')).toMatchObject({ clientAddress: '203.0.113.5' });
+  });
+
   it('answers health and readiness, and 404 elsewhere', async () => {
     const get = (path: string) =>
       new Promise<number>((resolve) => request(`${relay.url}${path}`, (res) => resolve(res.statusCode!)).end());

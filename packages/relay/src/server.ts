@@ -104,7 +104,8 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
       address = clientAddress(config.trustProxy, request);
       routeUpgrade(request, socket, head, address);
     } catch (error) {
-      log.error('upgrade failed', { error: (error as Error).message });
+      // refuse() logs it, rate-limited per address: a flood of these must not flood the log.
+      log.debug('upgrade failed', { error: (error as Error).message });
       refuse(socket, RelayErrorCode.BAD_REQUEST, 'malformed request', address);
     }
   };
@@ -121,7 +122,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
       return refuse(socket, RelayErrorCode.LIMIT_REACHED, `too many connections from ${address} (--max-connections-per-address)`, address);
     }
     const failed = (error: Error) => {
-      log.error('upgrade failed', { error: error.message });
+      log.debug('upgrade failed', { error: error.message });
       refuse(socket, RelayErrorCode.INTERNAL, 'relay error', address);
     };
     switch (route.kind) {

@@ -171,4 +171,34 @@ describe('attacks on the relay', () => {
     expect(await login('127.0.0.1, 203.0.113.5')).toMatch(/authentication methods failed/);
     expect(await login('203.0.113.5, 127.0.0.1')).toBe('ready');
   });
+
+  it('a pipe whose both ends stopped reading is dropped after --stall-timeout', async () => {
+    const stalling = await startRelay(['--stall-timeout', '1s']);
+    // A scripted agent: signed hello, then a data socket that never reads; the client never reads either.
+    const control = new WebSocket(`${stalling.wsUrl}/agent`, { perMessageDeflate: false });
+    sockets.push(control);
+    const nonce = await readChallenge(control);
+    control.send(encodeMessage(signedHello(nonce)));
+    const welcome = JSON.parse(await nextText(control)) as { id: string };
+    const opened = new Promise<string>((resolve) => control.on('message', (d) => {
+      const m = JSON.parse(String(d)) as { type: string; connectionId: string };
+      if (m.type === 'open') resolve(m.connectionId);
+    }));
+    const client = new WebSocket(`${stalling.wsUrl}/client/${welcome.id}`, { perMessageDeflate: false });
+    sockets.push(client);
+    const data = new WebSocket(`${stalling.wsUrl}/data/${await opened}`, { perMessageDeflate: false });
+    sockets.push(data);
+    await Promise.all([new Promise((r) => client.once('open', r)), new Promise((r) => data.once('open', r))]);
+    client.pause();
+    data.pause();
+    const chunk = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < 64; i++) {
+      client.send(chunk);
+      data.send(chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await metric(stalling.url, 'converge_clients_connected')).toBe(1);
+    await waitFor('the stalled pipe to be dropped', () => /pipe stalled at both ends; dropped/.test(stalling.stderr()), 15_000, stalling);
+    expect(await metric(stalling.url, 'converge_clients_connected')).toBe(0);
+  });
 });

@@ -12,7 +12,7 @@ const HELP = `Usage: converge-wsproxy [options] <url>
 Connects stdin and stdout to a Converge relay's websocket for one agent, so that OpenSSH can reach the
 agent through the relay. Use it as ssh's ProxyCommand, as the agent prints it in the job log:
 
-  ssh -o ProxyCommand='npx -y @converge/wsproxy --host-key SHA256:<key> wss://relay.example.com/client/<id>' \
+  ssh -o ProxyCommand='npx -y @converge/wsproxy --host-key SHA256:<key> wss://relay.example.com/client/<id>' \\
       -o HostKeyAlias=<id>~<key> -o StrictHostKeyChecking=accept-new runner@<id>
 
 --host-key pins the agent's host key: wsproxy reads it from the agent's key exchange (sent in clear)

@@ -1,6 +1,6 @@
 // Issue 4 proof: timeouts, warnings, .hold, max duration, relay restarts and run-a-job mode, with the
 // built CLIs, a real relay and the real OpenSSH client (ssh -tt under a client-side pty for terminals).
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { IPty } from '@lydell/node-pty';
@@ -15,6 +15,7 @@ import {
   makeKey,
   type Proc,
   type RelayProc,
+  run,
   ssh,
   sshOptions,
   startAgent,
@@ -77,11 +78,19 @@ describe('lifecycle: timeouts, hold and warnings', () => {
     expect(proc.stderr()).toMatch(/nobody logged in within 1s; exiting\n$/);
   });
 
-  it('the last logout ends the agent with 0', async () => {
+  it('exec and sftp do not end the agent; the person ending their shell does, with 0', async () => {
     const { proc, known } = await agent([]);
     expect((await ssh(proc.info, key, known, ['echo in'])).stdout).toBe('in\n');
+    const batch = join(dir, 'batch');
+    writeFileSync(batch, 'pwd\n');
+    expect((await run('sftp', ['-q', '-b', batch, ...sshOptions(proc.info, key, known), `${proc.info.user}@${proc.info.id}`])).code).toBe(0);
+    await sleep(500);
+    expect(running(proc)).toBe(true);
+    const shell = await ssh(proc.info, key, known, [], { extra: ['-tt'], input: 'echo in-shell; exit\n' });
+    expect(shell.stdout).toContain('in-shell');
+    await waitFor('the agent to end', () => !running(proc), 10_000, proc);
     expect(await proc.exited).toBe(0);
-    expect(proc.stderr()).toContain('the last client logged out; exiting');
+    expect(proc.stderr()).toContain('the last shell was ended by its person (exit, logout or EOF); exiting');
   });
 
   it('warns the terminal before the idle end, a key press extends, then it ends', async () => {
@@ -102,15 +111,16 @@ describe('lifecycle: timeouts, hold and warnings', () => {
   it('.hold keeps it waiting after the last logout; removing it ends at once', async () => {
     const { proc, known } = await agent([]);
     expect((await ssh(proc.info, key, known, ['touch "$agentdir/.hold"'])).code).toBe(0);
+    await waitFor('the agent to see .hold', () => proc.stderr().includes('.hold set'), 5000, proc);
+    expect((await ssh(proc.info, key, known, [], { extra: ['-tt'], input: 'exit\n' })).code).toBe(0);
+    await sleep(500); // the agent sees the logout a little after ssh returns
+    expect(running(proc)).toBe(true);
+    expect((await ssh(proc.info, key, known, [], { extra: ['-tt'], input: 'echo back; exit\n' })).stdout).toContain('back');
     await sleep(500);
     expect(running(proc)).toBe(true);
-    expect((await ssh(proc.info, key, known, ['echo back'])).stdout).toBe('back\n');
-    await sleep(500); // the agent sees the second logout a little after ssh returns
-    expect(running(proc)).toBe(true);
-    expect(proc.stderr()).toContain('.hold set');
     rmSync(join(proc.info.agentDir, '.hold'));
     expect(await proc.exited).toBe(0);
-    expect(proc.stderr()).toContain('.hold removed and nobody is logged in; exiting');
+    expect(proc.stderr()).toContain('.hold removed after the last logout; exiting');
   });
 
   it('a .hold with a future mtime holds past the idle timeout until that time', async () => {
@@ -191,7 +201,7 @@ describe('lifecycle: run a job', () => {
     const view = (await sessions(relay)).agents.find((a) => a.id === info.id);
     expect(view?.job).toEqual({ state: 'failed', command: "sh -c 'echo job-out; echo job-err >&2; exit 3'", exitCode: 3 });
     const known = knownHostsFor(info, dir);
-    const result = await ssh(info, key, known, ['echo in-session'], { extra: ['-tt'] });
+    const result = await ssh(info, key, known, [], { extra: ['-tt'], input: 'echo in-session; exit\n' });
     expect(result.stdout).toContain("[converge] The job failed: sh -c 'echo job-out; echo job-err >&2; exit 3' exited with 3.");
     expect(result.stdout).toContain("Its output is in the CI job's log");
     expect(result.stdout).toContain('in-session');
@@ -207,7 +217,7 @@ describe('lifecycle: run a job', () => {
     expect(ok.proc.stderr()).not.toMatch(/relay|rendez-vous/);
     const killed = runAgent(nobody, [], ['sh', '-c', 'kill -TERM $$']);
     expect(await killed.proc.exited).toBe(143);
-    expect(killed.proc.stderr()).toMatch(/no rendez-vous: cannot reach the relay/);
+    expect(killed.proc.stderr()).toMatch(/no debug session opened: cannot reach the relay/);
   });
 
   it('--when during: the relay shows the job running and the session kinds, and the job code wins', async () => {

@@ -7,7 +7,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { claimPayload, clientUrl, generateId, MessageType, type OpenMessage, type WelcomeMessage } from '@converge/protocol';
 import { loadKeys } from './auth/load-keys';
 import type { FetchText } from './auth/url-key-source';
-import { AgentLifecycle } from './agent-lifecycle';
+import { AgentLifecycle, type EndNotice } from './lifecycle';
+import { ShellRegistry } from './shells/registry';
 import { type AgentInfoFile, directSshCommand, formatBanner, relaySshCommand } from './banner';
 import { type AgentConfig, type AgentConfigInput, resolveAgentConfig } from './config';
 import { RelayControl } from './control';
@@ -18,7 +19,7 @@ import { formatLoginBanner } from './login-banner';
 import { resolveShell } from './shell';
 import { AgentError, AgentErrorCode, ExitCode } from './errors';
 import { generateHostKey, knownHostsLine } from './host-key';
-import type { JobReport } from './job-spec';
+import type { JobReport } from './job';
 import { createLogger, type Logger } from './log';
 import { detectPtyBackend, type PtyBackend } from './pty';
 import { SshServer } from './ssh-server';
@@ -28,8 +29,9 @@ export interface Agent {
   readonly id: string;
   readonly info: AgentInfoFile;
   readonly config: AgentConfig;
-  /** Stops everything; `done` then resolves with 0. */
-  close(): Promise<void>;
+  /** Stops everything; `done` then resolves with 0. With a notice (a cancelled job), open terminals and
+   *  the job log are told why first. */
+  close(notice?: EndNotice): Promise<void>;
   /** Resolves with the exit code once the agent has stopped (0 after close() or a lifecycle end, 4 when refused later). */
   readonly done: Promise<ExitCode>;
   /** Run mode: the job's state changed; when it is no longer running the wait for logins begins. */
@@ -86,9 +88,19 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
     if (!config.forwarding) log.info('port forwarding is off (--no-forwarding)');
     let id = config.id ?? '';
     let control: RelayControl | undefined;
-    const life = new AgentLifecycle({ settings: config.lifecycle, agentDir, log, send: (message) => control?.send(message), job: deps.job });
+    let info: AgentInfoFile | undefined;
+    const life = new AgentLifecycle({
+      settings: config.lifecycle,
+      agentDir,
+      log,
+      send: (message) => control?.send(message),
+      job: deps.job,
+      reminder: { command: () => info?.sshCommand, write: output },
+    });
     cleanups.push(() => life.close());
     await life.init();
+    const shells = new ShellRegistry(log, life.shellHooks);
+    cleanups.push(() => shells.closeAll(config.killGraceMs));
     const childEnv = (): Record<string, string> => {
       const env: Record<string, string> = {};
       for (const [name, value] of Object.entries(config.environment)) if (value !== undefined && !SECRET_ENV.has(name)) env[name] = value;
@@ -102,7 +114,7 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
       keys,
       log,
       policy,
-      session: { shell, cwd: config.cwd, childEnv, ptyBackend, sftp: config.sftp, killGraceMs: config.killGraceMs, log, policy, loginBanner, acceptEnv: config.acceptEnv },
+      session: { shell, cwd: config.cwd, childEnv, ptyBackend, sftp: config.sftp, killGraceMs: config.killGraceMs, log, policy, loginBanner, acceptEnv: config.acceptEnv, shells },
       hooks: life.tracker,
     });
     cleanups.push(() => server.close());
@@ -117,7 +129,6 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
       }
     }
 
-    let info: AgentInfoFile | undefined;
     const publish = async (newId: string): Promise<void> => {
       const changed = newId !== info?.id;
       id = newId;
@@ -153,6 +164,7 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
         if (welcome.allowShell === false) log.info('the relay forbids shells and commands on its agents (sftp still works)');
         if (welcome.allowForwarding === false) log.info('the relay forbids port forwarding on its agents');
         life.welcomed();
+        life.relayConnected(true);
         published = published.then(() => publish(welcome.id));
       };
       const onOpen = (open: OpenMessage): void => {
@@ -166,7 +178,7 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
         );
       };
       const signClaim = (nonce: string, requestedId: string | undefined) => ({ hostKey: hostKey.publicKey, signature: hostKey.sign(claimPayload(nonce, requestedId)) });
-      control = new RelayControl({ relay, agent: agentInfo(config, user), requestedId: config.id, token: config.token, log, onWelcome, onOpen, signClaim });
+      control = new RelayControl({ relay, agent: agentInfo(config, user), requestedId: config.id, token: config.token, log, onWelcome, onOpen, signClaim, onLost: () => life.relayConnected(false) });
       const started = control;
       cleanups.push(() => started.close());
       await control.start();
@@ -198,7 +210,8 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
         life.jobChanged(job);
         if (job.state !== 'running') life.start('after-job');
       },
-      async close() {
+      async close(notice) {
+        if (notice) await life.announce(notice);
         await runCleanups();
         resolveDone(ExitCode.ok);
       },

@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util';
 import type { AgentConfigInput } from './config';
 import { AgentError, AgentErrorCode } from './errors';
-import { LIFECYCLE_ARG_OPTIONS, LIFECYCLE_HELP, lifecycleInputFromArgs } from './lifecycle-options';
+import { LIFECYCLE_ARG_OPTIONS, LIFECYCLE_HELP, lifecycleInputFromArgs } from './lifecycle';
 import type { LogLevel } from './log';
-import { RUN_HELP } from './job-spec';
+import { RUN_HELP } from './job';
 import type { SftpMode } from './sftp';
 
 export const HELP = `Usage: converge-agent <relay-url> [options]

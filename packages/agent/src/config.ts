@@ -3,7 +3,7 @@
 import { parseRelayUrl, ProtocolError, type RelayUrl, validateId } from '@converge/protocol';
 import { FORGE_USER_PATTERN, FORGES } from './auth/url-key-source';
 import { AgentError, AgentErrorCode } from './errors';
-import { type LifecycleInput, type LifecycleSettings, resolveLifecycle } from './lifecycle-options';
+import { type LifecycleInput, type LifecycleSettings, resolveLifecycle } from './lifecycle';
 import { isLogLevel, type LogLevel } from './log';
 import { GATEWAY_PORTS, type GatewayPorts } from './forward/policy';
 import type { SftpMode } from './sftp';

@@ -22,6 +22,8 @@ export interface RelayControlOptions {
   /** Each welcome, the first and every one after a reconnect. */
   readonly onWelcome: (welcome: WelcomeMessage) => void;
   readonly onOpen: (open: OpenMessage) => void;
+  /** The control connection dropped after a welcome; reconnecting follows. */
+  readonly onLost?: () => void;
   readonly handshakeTimeoutMs?: number;
   readonly random?: () => number;
 }
@@ -137,6 +139,7 @@ export class RelayControl {
         if (this.closed) return;
         if (failure.rejected) return this.endWith(failure);
         log.warn(`relay connection lost (${failure.message}); reconnecting`);
+        this.options.onLost?.();
         this.scheduleReconnect();
       });
     });

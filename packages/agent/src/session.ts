@@ -8,6 +8,7 @@ import { type ChildHandle, clampSize, FORWARDABLE_SIGNALS, PtyBackend, spawnChil
 import { ENV_NAME_PATTERN } from './config';
 import type { AccessPolicy } from './forward/policy';
 import type { ShellSpec } from './shell';
+import type { ShellRegistry } from './shells/registry';
 
 export interface SessionSettings {
   readonly shell: ShellSpec;
@@ -24,7 +25,12 @@ export interface SessionSettings {
   readonly log: Logger;
   /** Variables a client may set (ssh SendEnv/SetEnv), as OpenSSH's AcceptEnv patterns (`*`, `?`). */
   readonly acceptEnv: readonly string[];
+  /** Interactive shells that outlive their connection; without it, pty shells end with the channel. */
+  readonly shells?: ShellRegistry;
 }
+
+/** `ssh -o SetEnv=CONVERGE_SHELL=new` starts a fresh shell; `=<pid>` attaches that detached shell. */
+export const SHELL_CHOICE_VARIABLE = 'CONVERGE_SHELL';
 
 /** True when `name` matches one of the AcceptEnv patterns (`*` any run, `?` one character). */
 export function envAccepted(name: string, patterns: readonly string[]): boolean {
@@ -37,8 +43,9 @@ export function envAccepted(name: string, patterns: readonly string[]): boolean 
 export interface ConnectionInfo {
   readonly label: string;
   readonly key: AuthorizedKey;
-  /** Told of each shell/command channel before its child starts (lifecycle: input, warnings, banner). */
-  readonly onChannel?: (channel: ServerChannel, kind: 'shell' | 'exec', terminal: boolean) => void;
+  /** Told of each shell/command channel before its child starts (lifecycle: input, warnings, banner).
+   *  `interactive`: a pty shell kept by the shell registry (it outlives the channel). */
+  readonly onChannel?: (channel: ServerChannel, kind: 'shell' | 'exec', terminal: boolean, interactive: boolean) => void;
 }
 
 /** Children of one connection, so a disconnect (or agent shutdown) can end them all. */
@@ -75,6 +82,8 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
   const { log } = settings;
   const options = conn.key.options;
   const clientEnv: Record<string, string> = {};
+  /** What CONVERGE_SHELL asked for: a fresh shell, or a detached shell by pid. Never passed on. */
+  let shellChoice: 'new' | number | undefined;
   let pty: (PseudoTtyInfo & { cols: number; rows: number }) | undefined;
   let child: ChildHandle | undefined;
   let started = false;
@@ -100,6 +109,10 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
   });
 
   session.on('env', (accept, reject, info) => {
+    if (info.key === SHELL_CHOICE_VARIABLE && !started && typeof info.val === 'string' && /^(new|\d{1,10})$/.test(info.val)) {
+      shellChoice = info.val === 'new' ? 'new' : Number(info.val);
+      return accept?.();
+    }
     // An allow-list, as OpenSSH's AcceptEnv: BASH_ENV, LD_PRELOAD, PATH or SHELL from a client would run
     // its code. Never for a forced command: the key's owner chose what runs, with which environment.
     const ok =
@@ -136,8 +149,19 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
     started = true;
     const refusal = settings.policy.shellRefusal();
     if (refusal) return refuse(channel, `${conn.label}: ${kind} refused`, refusal, pty ? '\r\n' : '\n', log);
-    conn.onChannel?.(channel, kind === 'shell' ? 'shell' : 'exec', pty !== undefined);
     const command = options.command ?? requested;
+    const interactive = command === undefined && pty !== undefined && settings.shells !== undefined;
+    conn.onChannel?.(channel, kind === 'shell' ? 'shell' : 'exec', pty !== undefined, interactive);
+    if (interactive && shellChoice !== 'new') {
+      const detached = settings.shells!.takeDetached(shellChoice);
+      if (detached) {
+        child = detached.child;
+        child.resize(pty!.cols, pty!.rows);
+        settings.shells!.reattach(detached, channel, conn.label);
+        return;
+      }
+      if (shellChoice !== undefined) channel.write(`[converge] No detached shell ${shellChoice}; starting a new one.\r\n`);
+    }
     const args = command === undefined ? settings.shell.loginArgs : settings.shell.commandArgs(command);
     const env = envFor(options.command !== undefined ? requested : undefined);
     log.info(`${conn.label}: ${kind}${command === undefined ? '' : ` (${command.length} chars)`}${pty ? ` with pty ${pty.cols}x${pty.rows}` : ''}${options.command !== undefined ? ' [forced command]' : ''}`);
@@ -147,6 +171,7 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
       pty !== undefined,
       settings.ptyBackend,
     );
+    if (interactive) return void settings.shells!.start(child, channel, conn.label);
     children.add(child);
     bridge(channel, child, conn, settings);
   };

@@ -14,7 +14,7 @@ import { RemoteForwards } from './forward/remote';
 import { fingerprintOf, type HostKey } from './host-key';
 import type { Logger } from './log';
 import { ChildSet, handleSession, type SessionSettings } from './session';
-import type { ConnectionHooks } from './session-tracker';
+import type { ConnectionHooks } from './lifecycle';
 
 export interface SshServerOptions {
   readonly hostKey: HostKey;

@@ -1,8 +1,8 @@
 // The lifecycle flags (--connect-timeout, --idle-timeout, --warn-at, --max-duration, --epilogue): their
 // parseArgs spec, defaults, validation and help text, kept out of cli-args/config so those stay small.
 import { formatDuration, parseDuration } from '@converge/protocol';
-import { AgentError, AgentErrorCode } from './errors';
-import type { LifecycleConfig } from './lifecycle';
+import { AgentError, AgentErrorCode } from '../errors';
+import type { LifecycleConfig } from './decisions';
 
 /** As given by a caller: durations as text (`10m`, `90s`) or milliseconds. */
 export interface LifecycleInput {

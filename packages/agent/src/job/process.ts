@@ -2,7 +2,7 @@
 // so the job keeps its tty, colours and output order), and their endings as shell-style exit codes.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { shellQuote } from './pty';
+import { shellQuote } from '../pty';
 
 export interface JobResult {
   /** Shell-style: the exit code, 128+N after signal N, 127 when the command was not found, 126 not runnable. */

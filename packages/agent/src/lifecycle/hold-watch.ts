@@ -3,8 +3,8 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HoldState } from './lifecycle';
-import type { Logger } from './log';
+import type { HoldState } from './decisions';
+import type { Logger } from '../log';
 
 export const HOLD_FILE = '.hold';
 

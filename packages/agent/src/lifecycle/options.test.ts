@@ -1,7 +1,7 @@
-import { AgentError } from './errors';
-import { HELP } from './cli-args';
-import { LIFECYCLE_DEFAULTS, resolveLifecycle } from './lifecycle-options';
-import { parseRunArgs } from './run-args';
+import { AgentError } from '../errors';
+import { HELP } from '../cli-args';
+import { LIFECYCLE_DEFAULTS, resolveLifecycle } from './options';
+import { parseRunArgs } from '../job/run-args';
 
 test('lifecycle defaults and durations', () => {
   expect(resolveLifecycle()).toEqual({ ...LIFECYCLE_DEFAULTS, maxDurationMs: undefined, hold: false, epilogue: undefined });

@@ -9,8 +9,9 @@ export interface ConnectionWatch {
   loggedIn(): void;
   /** A session channel was accepted; called after handleSession attached its listeners. */
   session(session: Session): void;
-  /** A shell or command channel started; `terminal`: it has a pty. */
-  channel(channel: ServerChannel, kind: 'shell' | 'exec', terminal: boolean): void;
+  /** A shell or command channel started; `terminal`: it has a pty; `interactive`: a detachable shell,
+   *  whose life the shell registry reports (others are sessions, counted here). */
+  channel(channel: ServerChannel, kind: 'shell' | 'exec', terminal: boolean, interactive: boolean): void;
   /** An `ssh -L` channel was requested. */
   forward(): void;
   closed(): void;
@@ -29,8 +30,12 @@ export interface SessionEvent {
 
 export interface TrackerEvents {
   readonly login: () => void;
-  readonly logout: () => void;
+  /** A logged-in connection closed (an SSH disconnect or a dropped transport): not a logout. */
+  readonly disconnected: () => void;
   readonly activity: () => void;
+  /** Exec and sftp sessions (interactive shells are counted by the shell registry instead). */
+  readonly sessionStarted: () => void;
+  readonly sessionEnded: () => void;
   readonly session: (event: SessionEvent) => void;
   /** Text for a new terminal before its shell starts (the job banner), if any. */
   readonly greeting?: () => string | undefined;
@@ -53,6 +58,17 @@ export class SessionTracker implements ConnectionHooks {
   connection(connectionId: string | undefined): ConnectionWatch {
     const { events } = this;
     let loggedIn = false;
+    /** Sessions of this connection not ended yet: a connection that goes ends them all. */
+    let open = 0;
+    const started = (): void => {
+      open++;
+      events.sessionStarted();
+    };
+    const ended = (): void => {
+      if (open === 0) return;
+      open--;
+      events.sessionEnded();
+    };
     const report = (event: SessionEvent['event'], kind: SessionKindName): void => {
       if (connectionId !== undefined) events.session({ connectionId, event, kind });
     };
@@ -70,7 +86,7 @@ export class SessionTracker implements ConnectionHooks {
         const opened = (): void => {
           if (sftp) return;
           sftp = true;
-          events.activity();
+          started();
           report('opened', 'sftp');
         };
         // ssh2 emits 'sftp' instead of 'subsystem' only when 'sftp' has listeners: never add the first.
@@ -79,11 +95,15 @@ export class SessionTracker implements ConnectionHooks {
           if (info.name === 'sftp') opened();
         });
         session.once('close', () => {
-          if (sftp) report('closed', 'sftp');
+          if (!sftp) return;
+          ended();
+          report('closed', 'sftp');
         });
       },
-      channel: (channel, kind, terminal) => {
-        events.activity();
+      channel: (channel, kind, terminal, interactive) => {
+        const counted = !interactive;
+        if (counted) started();
+        else events.activity();
         report('opened', kind);
         channel.on('data', () => events.activity());
         if (terminal) {
@@ -93,6 +113,7 @@ export class SessionTracker implements ConnectionHooks {
         }
         channel.once('close', () => {
           this.terminals.delete(channel);
+          if (counted) ended();
           report('closed', kind);
         });
       },
@@ -101,7 +122,8 @@ export class SessionTracker implements ConnectionHooks {
         report('opened', 'forward');
       },
       closed: () => {
-        if (loggedIn) events.logout();
+        while (open > 0) ended();
+        if (loggedIn) events.disconnected();
         loggedIn = false;
       },
     };

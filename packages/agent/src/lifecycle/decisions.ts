@@ -1,6 +1,11 @@
 // When the agent ends, as pure decisions: connect timeout, idle timeout reset by client input, the
 // `.hold` file, the hard max duration and the warnings before each expiry. No timers or IO here: the
 // caller feeds events and the clock, calls tick() at nextWakeAt, and acts on the returned decisions.
+//
+// A logout is a person ending an interactive shell (exit, logout, EOF): once the last shell has ended
+// that way and no other session (exec, sftp) is still running, the agent ends. A connection that drops
+// (network cut, wsproxy killed, relay gone) is not a logout: its shells live on detached, and the agent
+// waits for the person under the idle timeout. Exec, sftp, scp and forwards never end it by themselves.
 
 export interface Clock {
   now(): number;
@@ -59,6 +64,14 @@ export class Lifecycle {
   private startedAt = 0;
   private awaitingLogin = true;
   private clients = 0;
+  /** Interactive shells alive, attached or detached. */
+  private shells = 0;
+  /** Other sessions running now (exec, sftp). */
+  private sessions = 0;
+  /** The person ended their last shell: end once nothing else runs (unless held). */
+  private loggedOut = false;
+  /** Only while start('after-job') evaluates: nobody here and nothing held ends at once. */
+  private afterJob = false;
   private lastActivity = 0;
   private hold: HoldState = { present: false };
   private ended = false;
@@ -79,7 +92,10 @@ export class Lifecycle {
     this.started = true;
     this.startedAt = this.lastActivity = this.clock.now();
     this.awaitingLogin = mode === 'await-login' && this.clients === 0;
-    return this.evaluate(EndReason.nobodyWaiting);
+    this.afterJob = mode === 'after-job';
+    const decisions = this.evaluate(EndReason.nobodyWaiting);
+    this.afterJob = false;
+    return decisions;
   }
 
   /** A client authenticated. Counts as activity. */
@@ -89,9 +105,34 @@ export class Lifecycle {
     return this.activity();
   }
 
-  /** A logged-in client's connection closed. */
-  logout(): Decision[] {
+  /** A logged-in client's connection closed, by a disconnect or a drop: never an end by itself. */
+  disconnected(): Decision[] {
     this.clients = Math.max(0, this.clients - 1);
+    return this.evaluate(EndReason.lastLogout);
+  }
+
+  /** An interactive shell started (or a detached one was attached: no change in count then). */
+  shellStarted(): Decision[] {
+    this.shells++;
+    this.loggedOut = false;
+    return this.activity();
+  }
+
+  /** A shell's process ended. `byPerson`: it was attached (exit, logout, EOF); else it ended detached. */
+  shellEnded(byPerson: boolean): Decision[] {
+    this.shells = Math.max(0, this.shells - 1);
+    if (byPerson && this.shells === 0) this.loggedOut = true;
+    return this.evaluate(EndReason.lastLogout);
+  }
+
+  /** An exec or sftp session started or ended; the agent never ends while one runs after a logout. */
+  sessionStarted(): Decision[] {
+    this.sessions++;
+    return this.activity();
+  }
+
+  sessionEnded(): Decision[] {
+    this.sessions = Math.max(0, this.sessions - 1);
     return this.evaluate(EndReason.lastLogout);
   }
 
@@ -101,12 +142,18 @@ export class Lifecycle {
     return this.evaluate(EndReason.lastLogout);
   }
 
-  /** The `.hold` file changed. Creating or touching it counts as activity; removing it does not. */
+  /** The `.hold` file changed. Creating or touching it counts as activity; removing it does not (after
+   *  a logout, removing it ends the agent). */
   setHold(hold: HoldState): Decision[] {
     const touched = hold.present && (!this.hold.present || hold.mtimeMs !== this.hold.mtimeMs);
     this.hold = hold;
     if (touched) this.lastActivity = this.clock.now();
     return this.evaluate(EndReason.holdRemoved);
+  }
+
+  /** Whether a logout has happened and the agent only stays because of a hold or running sessions. */
+  get afterLogout(): boolean {
+    return this.loggedOut;
   }
 
   /** Call at nextWakeAt (late is fine, early is harmless). */
@@ -124,6 +171,11 @@ export class Lifecycle {
 
   get clientCount(): number {
     return this.clients;
+  }
+
+  /** Nobody has logged in since start() (the connect timeout still runs). */
+  get waitingForFirstLogin(): boolean {
+    return this.started && !this.ended && this.awaitingLogin;
   }
 
   /** When the agent ends if nothing happens; undefined before start() and after the end. */
@@ -161,7 +213,8 @@ export class Lifecycle {
     const now = this.clock.now();
     const { at, cause } = this.expiry();
     if (at <= now) return this.end(EXPIRY_END[cause]);
-    if (!this.awaitingLogin && this.clients === 0 && !this.holding) return this.end(emptyReason);
+    if (!this.holding && this.loggedOut && this.shells === 0 && this.sessions === 0) return this.end(emptyReason);
+    if (this.afterJob && !this.holding && this.clients === 0 && this.shells === 0 && this.sessions === 0) return this.end(emptyReason);
     const remaining = at - now;
     if (at !== this.lastExpiry) {
       // A new expiry: points already passed relative to it are not news (a 10s idle timeout never

@@ -1,9 +1,9 @@
 // argv of `converge-agent run ...` -> agent config + job spec. The agent options are parsed by
 // parseCliArgs; this module only splits off `-- <command...>` and `--when`.
-import { type CliCommand, parseCliArgs } from './cli-args';
-import type { AgentConfigInput } from './config';
-import { AgentError, AgentErrorCode } from './errors';
-import { JOB_WHEN, type JobSpec, type JobWhen } from './job-spec';
+import { type CliCommand, parseCliArgs } from '../cli-args';
+import type { AgentConfigInput } from '../config';
+import { AgentError, AgentErrorCode } from '../errors';
+import { JOB_WHEN, type JobSpec, type JobWhen } from './spec';
 
 export type RunCommand = Exclude<CliCommand, { kind: 'run' }> | { readonly kind: 'job'; readonly config: AgentConfigInput; readonly job: JobSpec };
 

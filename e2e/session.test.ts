@@ -58,7 +58,7 @@ describe('session environment', () => {
     let screen = '';
     term.onData((data) => (screen += data));
     const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
-    await waitFor('banner', () => screen.includes('Keep it running'));
+    await waitFor('banner', () => screen.includes('To wait for another login after you exit'));
     term.write('echo "T=$TERM L=$LC_TESTVAR" "MARK""DONE"\r');
     await waitFor('marker', () => screen.includes('MARKDONE'), 15_000);
     term.write('exit 0\r');

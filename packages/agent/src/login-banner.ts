@@ -33,7 +33,8 @@ export function formatLoginBanner(info: LoginBannerInfo, now = Date.now()): stri
   if (info.expiresAt !== undefined && info.expiresAt > 0) {
     lines.push(`This agent ends in ${formatDuration(info.expiresAt - now)} (at ${new Date(info.expiresAt).toISOString()}).`);
   }
-  lines.push(`Keep it running: touch $agentdir/.hold   ($agentdir = ${info.agentDir})`);
+  lines.push(`Your exit ends the agent; a dropped connection keeps this shell (ssh again to re-attach).`);
+  lines.push(`To wait for another login after you exit: touch $agentdir/.hold   ($agentdir = ${info.agentDir})`);
   if (info.holdHint) lines.push(info.holdHint);
   if (info.keyFiles.length > 0) lines.push(`Authorized keys: ${info.keyFiles.join(', ')}`);
   return `${lines.join('\r\n')}\r\n\r\n`;

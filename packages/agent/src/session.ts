@@ -166,6 +166,10 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
     const env = envFor(options.command !== undefined ? requested : undefined);
     log.info(`${conn.label}: ${kind}${command === undefined ? '' : ` (${command.length} chars)`}${pty ? ` with pty ${pty.cols}x${pty.rows}` : ''}${options.command !== undefined ? ' [forced command]' : ''}`);
     if (command === undefined && pty && settings.loginBanner) channel.write(settings.loginBanner());
+    const detached = interactive ? settings.shells!.detached() : [];
+    if (detached.length > 0) {
+      channel.write(`[converge] Detached shells: ${detached.map((d) => d.pid).join(', ')} (ssh -o SetEnv=CONVERGE_SHELL=<pid> re-attaches one).\r\n`);
+    }
     child = spawnChild(
       { file: settings.shell.file, args, cwd: settings.cwd, env, cols: pty?.cols ?? 80, rows: pty?.rows ?? 24, term: pty?.term ?? 'dumb' },
       pty !== undefined,

@@ -198,7 +198,7 @@ function notes(choices: UsageChoices): string[] {
     choices.hostKey
       ? 'wsproxy --host-key refuses any agent whose host key is not the one you pasted, so nobody (not even the relay) can stand in for your job.'
       : 'Paste the host key the job prints (`Host key: SHA256:...`) above: the commands then refuse any agent but yours, with no prompt.',
-    'The agent keeps the job waiting until it expires; inside the session, `touch $agentdir/.hold` keeps it open until you delete the file.',
+    'The job waits for you until you exit your shell, or until nobody types for 10 minutes. If your connection drops, your shell keeps running: ssh again and you are back in it. `touch $agentdir/.hold` before you exit keeps the agent waiting for another login (still until idle).',
   ];
   if (choices.id) {
     list.push(

@@ -28,8 +28,6 @@ export interface EndNotice {
   readonly reason: string;
 }
 
-/** Long CI logs bury the first ssh line: repeat it this often while nobody is logged in. */
-export const REMINDER_EVERY_MS = 5 * 60_000;
 
 /** Node's setTimeout fires immediately for delays over 2^31-1 ms: wake up at least this often. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -173,12 +171,13 @@ export class AgentLifecycle {
   /** While nobody has logged in, the ssh line comes back in the job log every few minutes. */
   private scheduleReminder(): void {
     const reminder = this.options.reminder;
-    if (!reminder || this.reminderTimer) return;
+    const every = reminder?.everyMs ?? this.options.settings.remindEveryMs;
+    if (!reminder || this.reminderTimer || !(every > 0)) return;
     this.reminderTimer = setInterval(() => {
       if (this.closed || this.lifecycle.clientCount > 0 || this.lifecycle.isEnded) return;
       const command = reminder.command();
       if (command) reminder.write(reminderLine(command, this.lifecycle.expiresAt));
-    }, reminder.everyMs ?? REMINDER_EVERY_MS);
+    }, every);
     this.reminderTimer.unref();
   }
 

@@ -15,16 +15,20 @@ export interface LifecycleInput {
   readonly hold?: boolean;
   /** Shell command run with `sh -c` after the agent (and the job, in run mode) ended, before exit. */
   readonly epilogue?: string;
+  /** Repeat the ssh line in the job log this often while nobody is logged in; 0 = never. */
+  readonly remindEvery?: string | number;
 }
 
 export interface LifecycleSettings extends LifecycleConfig {
   readonly epilogue?: string;
+  readonly remindEveryMs: number;
 }
 
 export const LIFECYCLE_DEFAULTS = {
   connectTimeoutMs: 10 * 60_000,
   idleTimeoutMs: 10 * 60_000,
   warnAtMs: [5 * 60_000, 60_000, 10_000],
+  remindEveryMs: 5 * 60_000,
 } as const;
 
 export const LIFECYCLE_ARG_OPTIONS = {
@@ -34,6 +38,7 @@ export const LIFECYCLE_ARG_OPTIONS = {
   'max-duration': { type: 'string' },
   hold: { type: 'boolean' },
   epilogue: { type: 'string' },
+  'remind-every': { type: 'string' },
 } as const;
 
 export const LIFECYCLE_HELP = `Ending (durations: 500ms, 30s, 10m, 1h30m, or seconds):
@@ -47,11 +52,18 @@ export const LIFECYCLE_HELP = `Ending (durations: 500ms, 30s, 10m, 1h30m, or sec
                               $agentdir/.hold existed for good
   --epilogue CMD              run CMD with sh -c after the agent (and the job) ended, before exiting;
                               its environment has CONVERGE_EXIT_CODE (the code about to be returned)
-  By default the agent exits 0 when the last client logs out (after at least one logged in).
-  $agentdir/.hold (agentdir is set in every session) keeps it waiting for new logins until the idle
-  timeout; a .hold whose mtime is in the future holds until then: touch -d '+1 hour' $agentdir/.hold.
-  Removing .hold with nobody logged in exits 0 at once. The wait (and --max-duration) starts when the
-  agent is ready; with run --when during, when the job ends. While a job runs nothing times out.
+  --remind-every D            repeat the ssh line in the job log every D while nobody is logged in
+                              (default 5m; 0 = never)
+  A logout is a person ending an interactive shell (exit, logout, EOF): the agent exits 0 once the last
+  shell ended that way and no exec or sftp session still runs. Exec, sftp, scp and forwards never end
+  it, and a connection that drops (network, ssh or wsproxy killed, relay restarted) is not a logout:
+  its shells keep running detached (their last 1 MiB of output kept) and the next interactive login
+  re-attaches the most recent one (ssh -o SetEnv=CONVERGE_SHELL=new for a new shell, =<pid> for a
+  given one). $agentdir/.hold (agentdir is set in every session) keeps it waiting for new logins after
+  a logout, until the idle timeout; a .hold whose mtime is in the future holds until then:
+  touch -d '+1 hour' $agentdir/.hold. Removing .hold after a logout exits 0 at once. The wait (and
+  --max-duration) starts when the agent is ready; with run --when during, when the job ends. While a
+  job runs nothing times out. SIGTERM or SIGINT (a cancelled job) tells open terminals, then exits 0.
 `;
 
 function bad(message: string): AgentError {
@@ -85,6 +97,7 @@ export function resolveLifecycle(input: LifecycleInput | LifecycleSettings = {})
     maxDurationMs: durationMs('max-duration', input.maxDuration, undefined),
     hold: input.hold ?? false,
     epilogue: input.epilogue?.trim() ? input.epilogue : undefined,
+    remindEveryMs: durationMs('remind-every', input.remindEvery, LIFECYCLE_DEFAULTS.remindEveryMs, true)!,
   };
 }
 
@@ -101,6 +114,7 @@ export function lifecycleInputFromArgs(values: Partial<Record<keyof typeof LIFEC
     maxDuration: text('max-duration'),
     hold: values.hold === true,
     epilogue: text('epilogue'),
+    remindEvery: text('remind-every'),
   };
 }
 

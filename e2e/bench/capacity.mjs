@@ -1,13 +1,28 @@
 // Relay capacity: many idle agents (light in-process fakes speaking the control protocol) and relay RSS
 // per agent; several active sessions at once and their aggregate throughput against one alone.
 import { createRequire } from 'node:module';
-import { encodeMessage } from '@converge/protocol';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { claimPayload, encodeMessage } from '@converge/protocol';
 import { MiB, rssKiB, sh, sleep, sshLine, startRelay, stop } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
 
 const AGENT = { hostname: 'bench', os: 'linux', arch: 'x64', user: 'bench', cwd: '/', version: '0.0.0-bench' };
+
+/** One ed25519 host key for every fake agent (each gets its own generated id). */
+const HOST = (() => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+  const name = Buffer.from('ssh-ed25519');
+  const blob = Buffer.concat([Buffer.from([0, 0, 0, name.length]), name, Buffer.from([0, 0, 0, raw.length]), raw]);
+  return { line: `ssh-ed25519 ${blob.toString('base64')}`, privateKey };
+})();
+
+/** The hello that answers the relay's challenge, signed by the fake agents' host key. */
+function signedHello(nonce) {
+  return encodeMessage({ type: 'hello', agent: AGENT, hostKey: HOST.line, signature: sign(null, claimPayload(nonce, undefined), HOST.privateKey).toString('base64') });
+}
 
 /** Opens one fake agent control socket; resolves when welcomed, or with undefined on failure. */
 function fakeAgent(wsUrl) {
@@ -19,19 +34,20 @@ function fakeAgent(wsUrl) {
       if (!value) ws.terminate();
       resolve(value);
     };
-    ws.on('open', () => ws.send(encodeMessage({ type: 'hello', agent: AGENT })));
     ws.on('message', (data) => {
-      if (String(data).includes('"welcome"')) done(ws);
+      const text = String(data);
+      if (text.includes('"challenge"')) ws.send(signedHello(JSON.parse(text).nonce));
+      else if (text.includes('"welcome"')) done(ws);
     });
     ws.on('error', () => done(undefined));
     ws.on('close', () => done(undefined));
   });
 }
 
-export async function benchIdleAgents({ quick, log }) {
+export async function benchIdleAgents({ quick, log }, relayArgs = []) {
   const target = quick ? 1000 : 10_000;
   const limitMs = quick ? 20_000 : 120_000;
-  const relay = await startRelay(['--max-agents', '0', '--max-connections-per-address', '0']);
+  const relay = await startRelay(['--max-agents', '0', '--max-connections-per-address', '0', ...relayArgs]);
   const sockets = [];
   try {
     await sleep(500);

@@ -20,7 +20,7 @@ function once(term, predicate, timeoutMs) {
   });
 }
 
-async function measurePath(target, keystrokes) {
+export async function measurePath(target, keystrokes) {
   const pty = require('@lydell/node-pty');
   const term = pty.spawn('ssh', [...target.args, '-tt', target.dest, 'stty raw -echo; echo READY; exec cat'], {
     cols: 80, rows: 24, env: process.env,

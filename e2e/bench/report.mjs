@@ -60,7 +60,20 @@ function footprint(s) {
   ].join('\n\n');
 }
 
-const FORMATTERS = { bulk, latency, capacity, sessions, start, stalled, footprint };
+function fleet(s) {
+  const c = s.capacity;
+  return [
+    `### Fleet: a person on the agent's relay against one on the other relay (one extra hop); ${s.bytes / 2 ** 20} MiB, ${s.keystrokes} keystrokes`,
+    table(['path', 'exec cat down', 'exec cat up', 'echo p50', 'echo p99'], s.rows.map((r) => [r.path, `${f(r.catDownMbps)} MB/s`, `${f(r.catUpMbps)} MB/s`, `${f(r.p50, 2)} ms`, `${f(r.p99, 2)} ms`])),
+    `Cross-relay against same-relay: cat down ${x(s.ratios.catDown)}, cat up ${x(s.ratios.catUp)}, echo p50 ${x(s.ratios.p50)}, p99 ${x(s.ratios.p99)}.`,
+    table(['idle agents', 'time to register', 'RSS per agent'], [
+      [`without Redis: ${c.without.agents}`, `${f(c.without.secondsToRegister)} s`, `${f(c.without.rssPerAgentKiB)} KiB`],
+      [`with Redis: ${c.with.agents}`, `${f(c.with.secondsToRegister)} s (${x(c.registerTimeRatio)})`, `${f(c.with.rssPerAgentKiB)} KiB (${x(c.rssPerAgentRatio)})`],
+    ]),
+  ].join('\n\n');
+}
+
+const FORMATTERS = { bulk, latency, capacity, sessions, start, stalled, footprint, fleet };
 
 export function formatReport(results) {
   const m = results.machine;

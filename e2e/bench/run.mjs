@@ -9,10 +9,11 @@ import { benchBulk } from './bulk.mjs';
 import { benchActiveSessions, benchIdleAgents } from './capacity.mjs';
 import { benchLatency } from './latency.mjs';
 import { agentTargets, cleanupAll, makeKey, ROOT, sftpServerPath, sshTarget, startAgent, startRelay, startSshd, startWebsockify, tempDir, wsproxyCommand } from './lib.mjs';
+import { benchFleet } from './fleet.mjs';
 import { benchAgentStart, benchFootprint, benchStalled } from './misc.mjs';
 import { formatReport } from './report.mjs';
 
-const SECTIONS = ['bulk', 'latency', 'capacity', 'sessions', 'start', 'stalled', 'footprint'];
+const SECTIONS = ['bulk', 'latency', 'capacity', 'sessions', 'start', 'stalled', 'footprint', 'fleet'];
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const onlyArg = argv[argv.indexOf('--only') + 1];
@@ -88,6 +89,7 @@ async function main() {
   await run('start', 'agent start', () => benchAgentStart(ctx));
   await run('stalled', 'stalled client beside a busy one', () => benchStalled(ctx));
   await run('footprint', 'install footprint', () => benchFootprint(ctx));
+  await run('fleet', 'fleet: two relays and Redis', () => benchFleet(ctx));
   const table = formatReport(results);
   log(`\n${table}`);
   const out = join(ROOT, 'bench-results');

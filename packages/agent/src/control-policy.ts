@@ -15,6 +15,7 @@ export function attemptFailure(rejected: boolean, message: string): AttemptFailu
 /** Relay error codes that pass by themselves; everything else is a refusal. */
 const TRANSIENT: ReadonlySet<string> = new Set<string>([
   RelayErrorCode.SHUTTING_DOWN,
+  RelayErrorCode.REGISTRY_UNAVAILABLE,
   RelayErrorCode.INTERNAL,
   RelayErrorCode.LIMIT_REACHED,
   RelayErrorCode.AGENT_TIMEOUT,

@@ -37,6 +37,8 @@ export interface AgentSummary {
   readonly expiresAt?: string;
   readonly hold: boolean;
   readonly clients: readonly ClientSummary[];
+  /** Fleets: the relay (its advertised URL) whose agent this is. */
+  readonly relay?: string;
 }
 
 export interface SessionsSnapshot {

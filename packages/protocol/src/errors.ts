@@ -24,6 +24,7 @@ export const RelayErrorCode = {
   LIMIT_REACHED: 'LIMIT_REACHED',
   PROTOCOL_ERROR: 'PROTOCOL_ERROR',
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 export type RelayErrorCode = (typeof RelayErrorCode)[keyof typeof RelayErrorCode];
@@ -39,6 +40,7 @@ export const RELAY_ERRORS: Record<RelayErrorCode, { status: number; closeCode: n
   LIMIT_REACHED: { status: 429, closeCode: 4429 },
   PROTOCOL_ERROR: { status: 400, closeCode: 4002 },
   SHUTTING_DOWN: { status: 503, closeCode: 4503 },
+  REGISTRY_UNAVAILABLE: { status: 503, closeCode: 4513 },
   INTERNAL: { status: 500, closeCode: 4500 },
 };
 

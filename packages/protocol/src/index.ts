@@ -31,6 +31,7 @@ export {
   agentUrl,
   clientUrl,
   dataUrl,
+  fleetDataUrl,
   matchRoute,
   type RelayUrl,
   type RouteMatch,

@@ -3,10 +3,12 @@
 //   <base>/agent            an agent's control websocket
 //   <base>/client/<id>      a person's websocket (what wsproxy dials)
 //   <base>/data/<connId>    the websocket an agent opens for one pending client
+//   <base>/fleet/data/<connId>  a relay linking an agent's data socket that landed on it to the relay
+//                           where the client waits (several relays sharing one rendez-vous)
 import { ProtocolError, ProtocolErrorCode } from './errors';
 import { isValidConnectionId, isValidId, validateId } from './ids';
 
-export const ROUTES = { agent: 'agent', client: 'client', data: 'data' } as const;
+export const ROUTES = { agent: 'agent', client: 'client', data: 'data', fleet: 'fleet' } as const;
 
 export interface RelayUrl {
   /** `ws://host:port/base` or `wss://...`, no trailing slash. */
@@ -22,6 +24,7 @@ export type RouteMatch =
   | { readonly kind: 'agent' }
   | { readonly kind: 'client'; readonly id: string }
   | { readonly kind: 'data'; readonly connectionId: string }
+  | { readonly kind: 'fleet-data'; readonly connectionId: string }
   | { readonly kind: 'invalid'; readonly reason: string }
   | { readonly kind: 'other'; readonly path: string };
 
@@ -118,5 +121,14 @@ export function matchRoute(pathname: string, basePath = ''): RouteMatch {
       ? { kind: 'data', connectionId: arg }
       : { kind: 'invalid', reason: 'invalid connection id in the data path' };
   }
+  if (head === ROUTES.fleet && arg === ROUTES.data && extra.length === 1) {
+    return isValidConnectionId(extra[0]) ? { kind: 'fleet-data', connectionId: extra[0]! } : { kind: 'invalid', reason: 'invalid connection id in the fleet path' };
+  }
   return { kind: 'other', path: rest };
+}
+
+/** The URL another relay dials to link a data socket to the client waiting at `relayWsBase`. */
+export function fleetDataUrl(relayWsBase: string, connectionId: string): string {
+  if (!isValidConnectionId(connectionId)) throw invalidUrl(connectionId, 'not a connection id');
+  return `${relayWsBase}/${ROUTES.fleet}/${ROUTES.data}/${connectionId}`;
 }

@@ -33,7 +33,9 @@ const MESSAGES_PER_SECOND = 50;
 const MESSAGE_BURST = 200;
 
 export interface AgentSessionDeps {
-  readonly registry: Registry<unknown>;
+  readonly registry: Registry;
+  /** How long an open request may stay unanswered before its slot is freed. */
+  readonly openTimeoutMs: number;
   readonly log: Logger;
   readonly refusals: RefusalLog;
   readonly stats: RelayStats;
@@ -103,6 +105,9 @@ export class AgentSession implements AgentHandle {
 
   requestOpen(connectionId: string, clientAddress: string): void {
     this.waiting.set(connectionId, { address: clientAddress, since: Date.now() });
+    // The slot is freed by settled() when the data socket lands here; a client waiting on another relay
+    // (or one that timed out anywhere) must not hold it for good.
+    setTimeout(() => this.waiting.delete(connectionId), this.deps.openTimeoutMs + 1000).unref();
     this.send({ type: MessageType.open, connectionId, clientAddress });
   }
 
@@ -221,7 +226,14 @@ export class AgentSession implements AgentHandle {
       this.deps.stats.countHandshakeFailure('max_agents');
       return this.refuse(RelayErrorCode.LIMIT_REACHED, 'the relay holds as many agents as it may (--max-agents)');
     }
-    const claim = await this.deps.registry.claim({ requestedId, hostKey: message.hostKey }, this);
+    let claim;
+    try {
+      claim = await this.deps.registry.claim({ requestedId, hostKey: message.hostKey }, this);
+    } catch (error) {
+      this.deps.stats.countHandshakeFailure('registry');
+      this.deps.log.debug('claim failed', { error: (error as Error).message });
+      return this.refuse(RelayErrorCode.REGISTRY_UNAVAILABLE, 'the rendez-vous is unavailable (its Redis cannot be reached); retrying helps');
+    }
     if (this.ws.readyState !== this.ws.OPEN) {
       await this.deps.registry.release(claim.id, this, false);
       return;
@@ -258,7 +270,7 @@ export class AgentSession implements AgentHandle {
     if (this.id !== undefined) {
       this.deps.stats.agentLeft();
       // 1000 is the agent's own goodbye (it exited): its id is free at once. Anything else is a drop.
-      await this.deps.registry.release(this.id, this, code === 1000);
+      await this.deps.registry.release(this.id, this, code === 1000).catch((error: Error) => this.deps.log.debug('release failed', { error: error.message }));
       this.deps.log.info('agent left', { id: this.id, code });
     }
     this.deps.onClose(this);

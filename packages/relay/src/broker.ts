@@ -1,7 +1,11 @@
 // Pairs a person's websocket with the data websocket its agent opens. The client's upgrade is held,
 // unanswered, until the agent's data socket arrives; then both upgrades complete in the same tick and
 // the one pipe joins them. Nothing is buffered while waiting: the client cannot send before its 101.
-// A full agent makes room by admitClient()'s fairness rule; a pipe stalled at both ends is dropped.
+// The broker is the one owner of a waiting client: its timer, its agent's slot and its refusal.
+// In a fleet the agent may hold its control socket on another relay, and its data socket may land on a
+// third: the broker asks the agent's relay over the fleet bus, and a data socket for a client waiting
+// elsewhere is linked to that relay (fleet/link.ts). A full agent makes room by admitClient()'s
+// fairness rule; a pipe stalled at both ends is dropped.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,24 +13,27 @@ import { generateConnectionId, type Pipe, pipeEndpoints, RELAY_ERRORS, RelayErro
 import type { WebSocket, WebSocketServer } from 'ws';
 import { admitClient } from './admission';
 import type { AgentSession } from './agent-session';
-import type { RefusalLog } from './limits';
+import type { Fleet } from './fleet';
 import type { Heartbeat } from './heartbeat';
+import type { RefusalLog } from './limits';
 import type { Logger } from './log';
 import type { Registry } from './registry';
 import { ConnectionOutcome, type RelayStats } from './stats';
 import { refuseUpgrade } from './upgrade';
 
-export interface PendingClient {
+interface PendingClient {
   readonly agentId: string;
   readonly request: IncomingMessage;
   readonly socket: Duplex;
   readonly head: Buffer;
   readonly address: string;
   readonly timer: NodeJS.Timeout;
+  /** The agent's session when it is on this relay (it tracks the slot); undefined when remote. */
+  readonly agent?: AgentSession;
 }
 
 export interface BrokerDeps {
-  readonly registry: Registry<PendingClient>;
+  readonly registry: Registry;
   readonly wss: WebSocketServer;
   readonly heartbeat: Heartbeat;
   readonly log: Logger;
@@ -37,6 +44,8 @@ export interface BrokerDeps {
   readonly maxClientsPerAgent: number;
   /** A pipe whose both ends stopped reading (bytes waiting both ways, none moving) for this long is dropped. */
   readonly stallTimeoutMs: number;
+  /** Other relays sharing the rendez-vous; undefined for a relay on its own. */
+  readonly fleet?: Fleet;
 }
 
 interface PipeRecord {
@@ -54,7 +63,7 @@ const OUTCOME_OF: Partial<Record<RelayErrorCode, ConnectionOutcome>> = {
 
 export class ConnectionBroker {
   private readonly pipes = new Map<string, PipeRecord>();
-  private readonly pendingIds = new Set<string>();
+  private readonly pending = new Map<string, PendingClient>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly deps: BrokerDeps) {
@@ -67,68 +76,131 @@ export class ConnectionBroker {
   }
 
   async handleClient(request: IncomingMessage, socket: Duplex, head: Buffer, id: string, address: string): Promise<void> {
-    const { registry, log, stats } = this.deps;
-    const agent = (await registry.lookup(id)) as AgentSession | undefined;
-    if (!agent) {
+    const { registry, stats, fleet } = this.deps;
+    const agent = registry.local(id) as AgentSession | undefined;
+    let remote: string | undefined;
+    try {
+      remote = agent ? undefined : await fleet?.locate(id);
+    } catch (error) {
+      stats.countConnection(ConnectionOutcome.refused);
+      this.deps.refusals.refused(RelayErrorCode.REGISTRY_UNAVAILABLE, address, { id });
+      return refuseUpgrade(socket, RelayErrorCode.REGISTRY_UNAVAILABLE, 'the rendez-vous is unavailable (its Redis cannot be reached); try again shortly');
+    }
+    if (!agent && !remote) {
       stats.countConnection(ConnectionOutcome.unknownId);
       this.deps.refusals.refused(RelayErrorCode.UNKNOWN_ID, address, { id });
       return refuseUpgrade(socket, RelayErrorCode.UNKNOWN_ID, `no agent is connected with id ${id}`);
     }
-    const max = this.deps.maxClientsPerAgent;
-    const admission = admitClient(agent.slots(), address, max);
-    if (admission.kind === 'refuse') {
-      stats.countConnection(ConnectionOutcome.refused);
-      this.deps.refusals.refused(RelayErrorCode.LIMIT_REACHED, address, { id });
-      return refuseUpgrade(socket, RelayErrorCode.LIMIT_REACHED, `agent ${id} already has ${max} clients (--max-clients-per-agent)`);
+    if (agent) {
+      const max = this.deps.maxClientsPerAgent;
+      const admission = admitClient(agent.slots(), address, max);
+      if (admission.kind === 'refuse') {
+        stats.countConnection(ConnectionOutcome.refused);
+        this.deps.refusals.refused(RelayErrorCode.LIMIT_REACHED, address, { id });
+        return refuseUpgrade(socket, RelayErrorCode.LIMIT_REACHED, `agent ${id} already has ${max} clients (--max-clients-per-agent)`);
+      }
+      if (admission.kind === 'evict') this.evict(admission.connectionId, id);
     }
-    if (admission.kind === 'evict') this.evict(admission.connectionId, id);
     const connectionId = generateConnectionId(randomBytes);
     const timer = setTimeout(
       () => this.fail(connectionId, RelayErrorCode.AGENT_TIMEOUT, `the agent did not answer within ${this.deps.openTimeoutMs} ms`),
       this.deps.openTimeoutMs,
     );
-    this.pendingIds.add(connectionId);
-    await registry.addPending(connectionId, { agentId: id, request, socket, head, address, timer });
+    this.pending.set(connectionId, { agentId: id, request, socket, head, address, timer, agent });
     socket.once('close', () => {
-      if (!this.pendingIds.has(connectionId)) return;
-      void this.take(connectionId).then((pending) => {
-        if (!pending) return;
-        agent.settled(connectionId);
-        stats.countConnection(ConnectionOutcome.clientLeft);
-        log.debug('client left before its agent answered', { id, address });
-      });
+      if (!this.take(connectionId)) return;
+      stats.countConnection(ConnectionOutcome.clientLeft);
+      this.deps.log.debug('client left before its agent answered', { id, address });
     });
-    log.debug('client waiting for its agent', { id, address });
-    agent.requestOpen(connectionId, address);
+    this.deps.log.debug('client waiting for its agent', { id, address, ...(remote && { via: remote }) });
+    if (agent) {
+      // Best effort: if Redis is down, the pairing still works when the data socket lands here.
+      if (fleet) await fleet.notePending(connectionId).catch(() => undefined);
+      return agent.requestOpen(connectionId, address);
+    }
+    try {
+      await fleet!.requestOpen(remote!, { id, connectionId, clientAddress: address });
+    } catch (error) {
+      this.fail(connectionId, RelayErrorCode.REGISTRY_UNAVAILABLE, `the rendez-vous is unavailable: ${(error as Error).message}`);
+    }
   }
 
+  /** An agent's data socket for `connectionId`: the client waits here, on another relay, or nowhere. */
   async handleData(request: IncomingMessage, socket: Duplex, head: Buffer, connectionId: string): Promise<void> {
-    const { registry, wss, stats } = this.deps;
-    const pending = await this.take(connectionId);
-    const agent = pending && ((await registry.lookup(pending.agentId)) as AgentSession | undefined);
-    agent?.settled(connectionId);
-    if (!pending || pending.socket.destroyed || !agent) {
-      if (pending && !pending.socket.destroyed) refuseUpgrade(pending.socket, RelayErrorCode.AGENT_GONE, 'the agent disconnected');
+    const { wss, stats, fleet } = this.deps;
+    const pending = this.take(connectionId);
+    if (!pending && fleet) {
+      const owner = await fleet.pendingOwner(connectionId).catch(() => undefined);
+      if (owner) return fleet.linkData(owner, connectionId, request, socket, head);
+    }
+    if (!pending || pending.socket.destroyed) {
       this.deps.refusals.refused(RelayErrorCode.NOT_FOUND, request.socket.remoteAddress ?? 'unknown', { what: 'data socket with no client waiting' });
       return refuseUpgrade(socket, RelayErrorCode.NOT_FOUND, 'no client is waiting for this connection');
     }
     wss.handleUpgrade(request, socket, head, (data) => {
       wss.handleUpgrade(pending.request, pending.socket, pending.head, (client) => {
         stats.countConnection(ConnectionOutcome.paired);
-        this.pair(agent, connectionId, pending, client, data);
+        this.pair(pending, connectionId, client, data);
       });
     });
   }
 
   /** Refuses a waiting client (its agent timed out, failed or left). */
   fail(connectionId: string, code: RelayErrorCode, message: string): void {
-    void this.take(connectionId).then((pending) => {
-      if (!pending) return;
-      const outcome = OUTCOME_OF[code];
-      if (outcome) this.deps.stats.countConnection(outcome);
-      this.deps.refusals.refused(code, pending.address, { id: pending.agentId, reason: message });
-      refuseUpgrade(pending.socket, code, message);
+    const pending = this.take(connectionId);
+    if (!pending) return;
+    const outcome = OUTCOME_OF[code];
+    if (outcome) this.deps.stats.countConnection(outcome);
+    this.deps.refusals.refused(code, pending.address, { id: pending.agentId, reason: message });
+    refuseUpgrade(pending.socket, code, message);
+  }
+
+  /** Whether a client waits here for `connectionId` (fleet: another relay links a data socket to it). */
+  isWaiting(connectionId: string): boolean {
+    return this.pending.has(connectionId);
+  }
+
+  /** Ends every pipe and refuses every waiting client (relay shutdown). */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const connectionId of [...this.pending.keys()]) this.fail(connectionId, RelayErrorCode.SHUTTING_DOWN, 'the relay is shutting down');
+    for (const { pipe } of this.pipes.values()) pipe.close(Object.assign(new Error('relay shutting down'), { closeCode: 1001 }));
+  }
+
+  /** Bytes moved by the open pipes, for the live byte counters. */
+  liveBytes(): { clientToAgent: number; agentToClient: number } {
+    let clientToAgent = 0;
+    let agentToClient = 0;
+    for (const { pipe } of this.pipes.values()) {
+      clientToAgent += pipe.bytesAtoB;
+      agentToClient += pipe.bytesBtoA;
+    }
+    return { clientToAgent, agentToClient };
+  }
+
+  /** Pairs a waiting client with a socket that leads to its agent: the agent's data socket, or a link
+   *  from the relay where that data socket landed. Returns false when nobody waits (any more). */
+  pairWith(connectionId: string, request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const pending = this.take(connectionId);
+    if (!pending || pending.socket.destroyed) return false;
+    const { wss, stats } = this.deps;
+    wss.handleUpgrade(request, socket, head, (data) => {
+      wss.handleUpgrade(pending.request, pending.socket, pending.head, (client) => {
+        stats.countConnection(ConnectionOutcome.paired);
+        this.pair(pending, connectionId, client, data);
+      });
     });
+    return true;
+  }
+
+  /** Removes a waiting client, once: its timer and its agent's slot go with it. */
+  private take(connectionId: string): PendingClient | undefined {
+    const pending = this.pending.get(connectionId);
+    if (!pending) return undefined;
+    this.pending.delete(connectionId);
+    clearTimeout(pending.timer);
+    pending.agent?.settled(connectionId);
+    return pending;
   }
 
   /** Frees an anonymous slot of a full agent for a client from a less represented address. */
@@ -158,50 +230,25 @@ export class ConnectionBroker {
     }
   }
 
-  /** Ends every pipe and refuses every waiting client (relay shutdown). */
-  close(): void {
-    clearInterval(this.sweeper);
-    for (const connectionId of [...this.pendingIds]) this.fail(connectionId, RelayErrorCode.SHUTTING_DOWN, 'the relay is shutting down');
-    for (const { pipe } of this.pipes.values()) pipe.close(Object.assign(new Error('relay shutting down'), { closeCode: 1001 }));
-  }
-
-  private async take(connectionId: string): Promise<PendingClient | undefined> {
-    this.pendingIds.delete(connectionId);
-    const pending = await this.deps.registry.takePending(connectionId);
-    if (pending) clearTimeout(pending.timer);
-    return pending;
-  }
-
-  /** Bytes moved by the open pipes, for the live byte counters. */
-  liveBytes(): { clientToAgent: number; agentToClient: number } {
-    let clientToAgent = 0;
-    let agentToClient = 0;
-    for (const { pipe } of this.pipes.values()) {
-      clientToAgent += pipe.bytesAtoB;
-      agentToClient += pipe.bytesBtoA;
-    }
-    return { clientToAgent, agentToClient };
-  }
-
-  private pair(agent: AgentSession, connectionId: string, pending: PendingClient, client: WebSocket, data: WebSocket): void {
+  private pair(pending: PendingClient, connectionId: string, client: WebSocket, data: WebSocket): void {
     const { heartbeat, log, stats } = this.deps;
-    const { agentId: id, address } = pending;
+    const { agentId: id, address, agent } = pending;
     heartbeat.track(client);
     heartbeat.track(data);
     const started = Date.now();
     const pipe = pipeEndpoints(webSocketEndpoint(client), webSocketEndpoint(data));
-    const info = agent.addClient(connectionId, address, () => ({ in: pipe.bytesAtoB, out: pipe.bytesBtoA }));
+    const info = agent?.addClient(connectionId, address, () => ({ in: pipe.bytesAtoB, out: pipe.bytesBtoA }));
     this.pipes.set(connectionId, { pipe, lastBytes: 0 });
     stats.clientJoined();
-    log.info('client connected', { id, address, client: info.index });
+    log.info('client connected', { id, address, ...(info ? { client: info.index } : { via: 'another relay' }) });
     void pipe.closed.then((result) => {
       this.pipes.delete(connectionId);
-      agent.clients.delete(info);
+      if (info) agent!.clients.delete(info);
       stats.clientLeft(result.bytesAtoB, result.bytesBtoA);
       log.info('client disconnected', {
         id,
         address,
-        client: info.index,
+        ...(info && { client: info.index }),
         endedBy: result.endedBy === 'a' ? 'client' : result.endedBy === 'b' ? 'agent' : 'relay',
         seconds: Math.round((Date.now() - started) / 100) / 10,
         bytesIn: result.bytesAtoB,

@@ -40,6 +40,12 @@ Options:
   --handshake-timeout D        how long a connection may take to send its request headers (default 10s)
   --resume-grace D             how long a dropped agent's id stays reserved for its host key (default 5m)
   --stall-timeout D            drop a connection whose both ends stopped reading for D (default 5m)
+  --redis URL                  share the rendez-vous with other relays through Redis:
+                               redis://[user:pass@]host:port[/db] or rediss://...
+                                                                           env CONVERGE_REDIS_URL
+  --advertise-url URL          how the other relays reach this one, http(s)://HOST:PORT[/base]
+                               (default: this relay's own URL when --host is one address)
+                                                                           env CONVERGE_ADVERTISE_URL
   --statsd-host HOST           also send metrics to statsd at HOST
   --statsd-port PORT           statsd port (default 8125)
   --statsd-prefix P            statsd metric prefix (default converge.)
@@ -55,12 +61,17 @@ converge-relay token mints an agent token for --agent-token-secret:
 
 Durations: 500ms, 30s, 10m, 1h, 1h30m, or a number of seconds.
 
+Several relays behind one load balancer (no sticky sessions) share the rendez-vous with --redis: an
+agent, its data sockets and its people may land on different relays and still meet; relays forward
+between themselves. /healthz says whether Redis is reachable; /metrics carry a relay label.
+
 Endpoints (below the base path):
   /                            usage page: the exact commands for a CI job and for the person
   /sessions                    live list of agents and their clients
   /api/commands, /api/sessions, /api/sessions/events (server-sent events)
   /healthz, /readyz, /metrics  liveness, readiness, Prometheus metrics
   /agent, /client/<id>, /data/<connection>   websockets of agents, people, and agents' data
+  /fleet/data/<connection>     a relay linking an agent's data socket to the relay its client is on
 
 Exit codes:
   0  stopped by SIGINT or SIGTERM
@@ -111,6 +122,8 @@ const OPTIONS = {
   'handshake-timeout': { type: 'string' },
   'resume-grace': { type: 'string' },
   'stall-timeout': { type: 'string' },
+  redis: { type: 'string' },
+  'advertise-url': { type: 'string' },
   'statsd-host': { type: 'string' },
   'statsd-port': { type: 'string' },
   'statsd-prefix': { type: 'string' },
@@ -149,6 +162,8 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv): Partial<
     handshakeTimeoutMs: duration('handshake-timeout', values['handshake-timeout']),
     resumeGraceMs: duration('resume-grace', values['resume-grace']),
     stallTimeoutMs: duration('stall-timeout', values['stall-timeout']),
+    redisUrl: values.redis ?? (env.CONVERGE_REDIS_URL || undefined),
+    advertiseUrl: values['advertise-url'] ?? (env.CONVERGE_ADVERTISE_URL || undefined),
     statsd: statsdHost
       ? { host: statsdHost, port: count('statsd-port', values['statsd-port']) ?? 8125, prefix: values['statsd-prefix'] ?? 'converge.' }
       : undefined,

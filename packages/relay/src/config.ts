@@ -39,6 +39,10 @@ export interface RelayConfig {
   readonly allowShell: boolean;
   readonly allowForwarding: boolean;
   readonly statsd?: { readonly host: string; readonly port: number; readonly prefix: string };
+  /** Share the rendez-vous with other relays through this Redis (`redis://` or `rediss://`). */
+  readonly redisUrl?: string;
+  /** This relay's URL as the other relays reach it; default http(s)://HOST:PORT when bound to one address. */
+  readonly advertiseUrl?: string;
 }
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
@@ -92,6 +96,18 @@ export function resolveRelayConfig(input: Partial<RelayConfig>): RelayConfig {
   if (config.adminToken === '') fail('admin token', 'must not be empty');
   if (config.agentTokenSecret === '') fail('agent token secret', 'must not be empty');
   if (config.statsd && !(config.statsd.port > 0 && config.statsd.port < 65536)) fail('statsd port', 'must be 1-65535');
+  if (config.redisUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(config.redisUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) fail('redis', 'expected redis://[user:pass@]host:port[/db] or rediss://...');
+    const anyAddress = config.host === '0.0.0.0' || config.host === '::';
+    if (config.advertiseUrl === undefined && anyAddress) fail('advertise url', 'with --redis and --host 0.0.0.0, say how the other relays reach this one: --advertise-url http://HOST:PORT');
+  }
+  if (config.advertiseUrl !== undefined && !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(config.advertiseUrl)) fail('advertise url', 'expected http(s)://HOST:PORT[/base]');
   return config;
 }
 

@@ -18,6 +18,8 @@ export interface RouteContext {
   readonly events: SnapshotEvents;
   readonly snapshot: () => unknown;
   readonly isShuttingDown: () => boolean;
+  /** Fleet relays: whether Redis is reachable; undefined for a relay on its own. */
+  readonly redisState?: () => 'up' | 'down' | undefined;
 }
 
 export function handleHttp(context: RouteContext, request: IncomingMessage, response: ServerResponse, address: string): void {
@@ -47,8 +49,10 @@ export function handleHttp(context: RouteContext, request: IncomingMessage, resp
       if (!authorized(context, request, url)) return sendError(response, RelayErrorCode.UNAUTHORIZED, 'a valid admin token is needed');
       if (!context.events.subscribe(response, address)) return sendError(response, RelayErrorCode.LIMIT_REACHED, 'too many event streams from this address');
       return;
-    case API_PATHS.health:
-      return sendJson(response, 200, { status: 'ok' });
+    case API_PATHS.health: {
+      const redis = context.redisState?.();
+      return sendJson(response, 200, { status: 'ok', ...(redis && { redis }) });
+    }
     case API_PATHS.ready:
       return context.isShuttingDown() ? sendJson(response, 503, { status: 'shutting down' }) : sendJson(response, 200, { status: 'ready' });
     case API_PATHS.metrics:

@@ -12,7 +12,7 @@ describe('InMemoryRegistry', () => {
   let now = 0;
   let counter = 0;
   const registry = (maxReserved?: number) =>
-    new InMemoryRegistry<string>({ resumeGraceMs: 1000, maxReserved, now: () => now, newId: () => `gen-${++counter}` });
+    new InMemoryRegistry({ resumeGraceMs: 1000, maxReserved, now: () => now, newId: () => `gen-${++counter}` });
 
   beforeEach(() => {
     now = 0;
@@ -25,14 +25,14 @@ describe('InMemoryRegistry', () => {
     const b = handle();
     expect(await r.claim({ requestedId: 'job', hostKey: KEY_A }, a)).toEqual({ id: 'job', idSource: 'requested' });
     expect(await r.claim({ requestedId: 'job', hostKey: KEY_B }, b)).toEqual({ id: 'gen-1', idSource: 'generated' });
-    expect(await r.lookup('job')).toBe(a);
-    expect(await r.lookup('gen-1')).toBe(b);
+    expect(r.local('job')).toBe(a);
+    expect(r.local('gen-1')).toBe(b);
     expect(await r.claim({ hostKey: KEY_B }, handle())).toEqual({ id: 'gen-2', idSource: 'generated' });
   });
 
   it('never hands out a generated id that is taken', async () => {
     const ids = ['gen-1', 'gen-1', 'gen-2'];
-    const r = new InMemoryRegistry<string>({ resumeGraceMs: 0, newId: () => ids.shift()! });
+    const r = new InMemoryRegistry({ resumeGraceMs: 0, newId: () => ids.shift()! });
     await r.claim({ hostKey: KEY_A }, handle());
     expect((await r.claim({ hostKey: KEY_B }, handle())).id).toBe('gen-2');
   });
@@ -43,7 +43,7 @@ describe('InMemoryRegistry', () => {
     await r.claim({ requestedId: 'job', hostKey: KEY_A }, owner);
     for (let i = 0; i < 5; i++) expect((await r.claim({ requestedId: 'job', hostKey: KEY_B }, handle())).idSource).toBe('generated');
     expect(owner.replaced).toBe(0);
-    expect(await r.lookup('job')).toBe(owner);
+    expect(r.local('job')).toBe(owner);
   });
 
   it('keeps a dropped id reserved for its host key for the grace period, then frees it', async () => {
@@ -51,7 +51,7 @@ describe('InMemoryRegistry', () => {
     const a = handle();
     await r.claim({ requestedId: 'job', hostKey: KEY_A }, a);
     await r.release('job', a, false);
-    expect(await r.lookup('job')).toBeUndefined();
+    expect(r.local('job')).toBeUndefined();
     expect((await r.claim({ requestedId: 'job', hostKey: KEY_B }, handle())).idSource).toBe('generated');
     expect((await r.claim({ requestedId: 'job', hostKey: KEY_A }, handle())).idSource).toBe('resumed');
   });
@@ -81,7 +81,7 @@ describe('InMemoryRegistry', () => {
     expect(await r.claim({ requestedId: 'job', hostKey: KEY_A }, fresh)).toEqual({ id: 'job', idSource: 'resumed' });
     expect(stale.replaced).toBe(1);
     await r.release('job', stale, false);
-    expect(await r.lookup('job')).toBe(fresh);
+    expect(r.local('job')).toBe(fresh);
   });
 
   it('reservations are bounded and expired ones are dropped', async () => {
@@ -105,14 +105,8 @@ describe('InMemoryRegistry', () => {
     const a = handle();
     await r.claim({ requestedId: 'job', hostKey: KEY_A }, a);
     await r.release('job', handle(), true);
-    expect(await r.lookup('job')).toBe(a);
+    expect(r.local('job')).toBe(a);
     expect(await r.agentCount()).toBe(1);
   });
 
-  it('pending clients are taken once', async () => {
-    const r = registry();
-    await r.addPending('c1', 'client');
-    expect(await r.takePending('c1')).toBe('client');
-    expect(await r.takePending('c1')).toBeUndefined();
-  });
 });

@@ -1,7 +1,8 @@
-// The rendez-vous: which agent holds which id, for which host key, and which clients wait for a data
-// socket. Behind an interface so that an in-memory registry (this file) and a shared one can both serve.
-// An id belongs to a host key: only a hello signed by that key keeps it, takes it back after a drop, or
-// replaces a stale connection holding it. Reservations of dropped agents expire and are bounded.
+// The rendez-vous's shared facts: which id is held for which host key, and by which relay. Behind an
+// interface so that an in-memory registry (this file, one relay) and a Redis one (fleet/, several relays)
+// both serve. Live sockets never enter it: each relay keeps its own agents (local()), and the broker owns
+// its waiting clients. An id belongs to a host key: only a hello signed by that key keeps it, takes it
+// back after a drop, or replaces a stale connection holding it. Reservations expire and are bounded.
 import { randomBytes } from 'node:crypto';
 import { generateId } from '@converge/protocol';
 
@@ -24,17 +25,15 @@ export interface Claim {
   readonly idSource: 'requested' | 'generated' | 'resumed';
 }
 
-export interface Registry<Pending> {
+export interface Registry {
   /** Gives the agent an id: the requested one if free or held by this same host key, else a new one. */
   claim(request: ClaimRequest, agent: AgentHandle): Promise<Claim>;
   /** The agent's control socket is gone. `clean`: it said goodbye, so the id is free at once; otherwise
    *  the id stays reserved for its host key for the grace period. */
   release(id: string, agent: AgentHandle, clean: boolean): Promise<void>;
-  lookup(id: string): Promise<AgentHandle | undefined>;
-  addPending(connectionId: string, pending: Pending): Promise<void>;
-  /** Removes and returns a pending client; each can be taken once. */
-  takePending(connectionId: string): Promise<Pending | undefined>;
-  /** Ids held by connected agents now. */
+  /** The agent holding `id` on this relay, if any. */
+  local(id: string): AgentHandle | undefined;
+  /** Ids held by agents connected to this relay now. */
   agentCount(): Promise<number>;
 }
 
@@ -51,11 +50,10 @@ interface Holder {
   readonly hostKey: string;
 }
 
-export class InMemoryRegistry<Pending> implements Registry<Pending> {
+export class InMemoryRegistry implements Registry {
   private readonly agents = new Map<string, Holder>();
   /** id -> host key and expiry, in release order (so expired ones sit at the front). */
   private readonly reserved = new Map<string, { hostKey: string; until: number }>();
-  private readonly pending = new Map<string, Pending>();
   private readonly resumeGraceMs: number;
   private readonly maxReserved: number;
   private readonly now: () => number;
@@ -95,18 +93,8 @@ export class InMemoryRegistry<Pending> implements Registry<Pending> {
     while (this.reserved.size > this.maxReserved) this.reserved.delete(this.reserved.keys().next().value!);
   }
 
-  async lookup(id: string): Promise<AgentHandle | undefined> {
+  local(id: string): AgentHandle | undefined {
     return this.agents.get(id)?.agent;
-  }
-
-  async addPending(connectionId: string, pending: Pending): Promise<void> {
-    this.pending.set(connectionId, pending);
-  }
-
-  async takePending(connectionId: string): Promise<Pending | undefined> {
-    const pending = this.pending.get(connectionId);
-    this.pending.delete(connectionId);
-    return pending;
   }
 
   async agentCount(): Promise<number> {

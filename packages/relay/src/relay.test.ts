@@ -175,6 +175,14 @@ describe('relay', () => {
     expect(JSON.parse(answer.body).error.code).toBe('AGENT_TIMEOUT');
   });
 
+  it('opens that timed out free their slots: the next client still reaches the agent', async () => {
+    await relay.close();
+    relay = await startRelay({ host: '127.0.0.1', port: 0, openTimeoutMs: 200, maxClientsPerAgent: 2 });
+    const agent = track(await scriptedAgent(relay, {}, 'ignore'));
+    for (let i = 0; i < 4; i++) expect((await refusal(relay, `/client/${agent.welcome.id}`)).status).toBe(504);
+    expect(agent.messages.filter((m) => m.type === 'open')).toHaveLength(4);
+  });
+
   it('answers 502 when the agent says it cannot open the connection', async () => {
     const agent = track(await scriptedAgent(relay, {}, 'fail'));
     const answer = await refusal(relay, `/client/${agent.welcome.id}`);

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { matchRoute, RelayErrorCode, type RelayErrorCode as Code } from '@converge/protocol';
 import { AgentSession } from './agent-session';
-import { ConnectionBroker, type PendingClient } from './broker';
+import { ConnectionBroker } from './broker';
+import { Fleet } from './fleet';
 import { type RelayConfig, resolveRelayConfig } from './config';
 import { RelayListenError } from './errors';
 import { SnapshotEvents } from './events';
@@ -25,8 +26,8 @@ import { VERSION } from './version';
 
 export interface RelayOptions {
   readonly log?: Logger;
-  /** A shared registry; an in-memory one by default. */
-  readonly registry?: Registry<PendingClient>;
+  /** A registry to use instead of the in-memory one (ignored with --redis, which brings its own). */
+  readonly registry?: Registry;
 }
 
 export interface Relay {
@@ -50,7 +51,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export async function startRelay(input: Partial<RelayConfig> = {}, options: RelayOptions = {}): Promise<Relay> {
   const config = resolveRelayConfig(input);
   const log = options.log ?? silentLogger();
-  const registry = options.registry ?? new InMemoryRegistry<PendingClient>({ resumeGraceMs: config.resumeGraceMs, maxReserved: Math.max(config.maxAgents, 1000) });
   const stats = new RelayStats();
   if (config.statsd) stats.addSink(statsdSink(config.statsd, log));
   const refusals = new RefusalLog(log);
@@ -58,17 +58,11 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   const sockets = createSocketServers(config.maxDataFrameBytes);
   const heartbeat = new Heartbeat(config.heartbeatMs, () => log.info('peer missed its heartbeat; dropped'));
-  const broker = new ConnectionBroker({
-    registry,
-    wss: sockets.data,
-    heartbeat,
-    log,
-    refusals,
-    stats,
-    openTimeoutMs: config.openTimeoutMs,
-    maxClientsPerAgent: config.maxClientsPerAgent,
-    stallTimeoutMs: config.stallTimeoutMs,
-  });
+  // Made once the port is bound (a fleet relay names itself by its URL); nothing is served before.
+  let fleet: Fleet | undefined;
+  let registry!: Registry;
+  let broker!: ConnectionBroker;
+  let advertised = '';
   stats.liveBytes = () => broker.liveBytes();
   stats.clientKinds = () => {
     const kinds = new Map<string, number>();
@@ -78,7 +72,12 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   const agents = new Set<AgentSession>();
   const startedAt = new Date();
   const limiter = new AddressLimiter(config.maxConnectionsPerAddress);
-  const snapshot = () => buildSnapshot(agents, { version: VERSION, startedAt });
+  // In a fleet every entry names its relay (its advertised URL), this relay's own agents included.
+  const localSummaries = () => buildSnapshot(agents, { version: VERSION, startedAt }).agents.map((agent) => (fleet ? { ...agent, relay: advertised } : agent));
+  const snapshot = () => {
+    const own = buildSnapshot(agents, { version: VERSION, startedAt }, new Date(), fleet?.fleetSummaries());
+    return fleet ? { ...own, agents: own.agents.map((a) => (a.relay ? a : { ...a, relay: advertised })) } : own;
+  };
   const events = new SnapshotEvents(snapshot);
   const secret = config.agentTokenSecret;
   let shuttingDown = false;
@@ -118,7 +117,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     if (route.kind === 'other') return refuse(socket, RelayErrorCode.NOT_FOUND, `no websocket endpoint at ${route.path}`, address);
     if (route.kind === 'invalid') return refuse(socket, RelayErrorCode.BAD_REQUEST, route.reason, address);
     if (!isWebSocketUpgrade(request)) return refuse(socket, RelayErrorCode.BAD_REQUEST, 'not a valid websocket upgrade', address);
-    if (route.kind !== 'data' && !admitAddress(socket, address)) {
+    if (route.kind !== 'data' && route.kind !== 'fleet-data' && !admitAddress(socket, address)) {
       return refuse(socket, RelayErrorCode.LIMIT_REACHED, `too many connections from ${address} (--max-connections-per-address)`, address);
     }
     const failed = (error: Error) => {
@@ -131,6 +130,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
           heartbeat.track(ws);
           const session = new AgentSession(ws, address, {
             registry,
+            openTimeoutMs: config.openTimeoutMs,
             log,
             refusals,
             stats,
@@ -139,8 +139,12 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
             allowForwarding: config.allowForwarding,
             admit: secret === undefined ? undefined : (token, requestedId) => checkAgentToken(secret, token, requestedId),
             hasRoomForAgent: () => config.maxAgents === 0 || stats.agentsConnected < config.maxAgents,
-            failConnection: (connectionId, code, message) => broker.fail(connectionId, code, message),
-            onClose: (closed) => agents.delete(closed),
+            failConnection: (connectionId, code, message) =>
+              broker.isWaiting(connectionId) ? broker.fail(connectionId, code, message) : void fleet?.failRemote(connectionId, code, message),
+            onClose: (closed) => {
+              agents.delete(closed);
+              if (closed.id !== undefined && registry.local(closed.id) === undefined) fleet?.agentLeft(closed.id);
+            },
           });
           agents.add(session);
         });
@@ -148,6 +152,11 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
         return void broker.handleClient(request, socket, head, route.id, address).catch(failed);
       case 'data':
         return void broker.handleData(request, socket, head, route.connectionId).catch(failed);
+      case 'fleet-data':
+        if (!fleet || !broker.pairWith(route.connectionId, request, socket, head)) {
+          return refuse(socket, RelayErrorCode.NOT_FOUND, 'no client is waiting here for this connection', address);
+        }
+        return;
     }
   };
 
@@ -161,6 +170,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     events,
     snapshot,
     isShuttingDown: () => shuttingDown,
+    redisState: () => (fleet ? (fleet.redisUp ? 'up' : 'down') : undefined),
   };
   const onRequest = (request: IncomingMessage, response: import('node:http').ServerResponse) => {
     try {
@@ -193,6 +203,39 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   await listen(server, config.host, config.port);
   const port = (server.address() as AddressInfo).port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `${config.tlsCert ? 'https' : 'http'}://${shownHost}:${port}${config.basePath}`;
+  advertised = config.advertiseUrl ?? url;
+  if (config.redisUrl) {
+    fleet = new Fleet(
+      { redisUrl: config.redisUrl, self: advertised, resumeGraceMs: config.resumeGraceMs, openTimeoutMs: config.openTimeoutMs, maxPayload: config.maxDataFrameBytes },
+      {
+        log,
+        wss: sockets.data,
+        heartbeat,
+        openLocal: (id, connectionId, clientAddress) => {
+          const agent = registry.local(id) as AgentSession | undefined;
+          agent?.requestOpen(connectionId, clientAddress);
+          return agent !== undefined;
+        },
+        failLocal: (connectionId, code, message) => broker.fail(connectionId, code, message),
+        localSummaries,
+      },
+    );
+    stats.registry.setDefaultLabels({ relay: advertised });
+  }
+  registry = fleet?.registry ?? options.registry ?? new InMemoryRegistry({ resumeGraceMs: config.resumeGraceMs, maxReserved: Math.max(config.maxAgents, 1000) });
+  broker = new ConnectionBroker({
+    registry,
+    wss: sockets.data,
+    heartbeat,
+    log,
+    refusals,
+    stats,
+    openTimeoutMs: config.openTimeoutMs,
+    maxClientsPerAgent: config.maxClientsPerAgent,
+    stallTimeoutMs: config.stallTimeoutMs,
+    fleet,
+  });
 
   const close = async (): Promise<void> => {
     if (shuttingDown) return;
@@ -211,9 +254,9 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     sockets.control.close();
     sockets.data.close();
     stats.close();
+    await fleet?.close();
   };
 
-  const url = `${config.tlsCert ? 'https' : 'http'}://${shownHost}:${port}${config.basePath}`;
   return {
     config,
     adminToken,

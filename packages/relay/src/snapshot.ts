@@ -3,8 +3,9 @@
 import type { AgentSummary, SessionsSnapshot } from '@converge/protocol';
 import type { AgentSession } from './agent-session';
 
-export function buildSnapshot(agents: Iterable<AgentSession>, relay: { version: string; startedAt: Date }, now = new Date()): SessionsSnapshot {
-  const list: AgentSummary[] = [];
+/** `others`: agents held by the other relays of a fleet, as they published them. */
+export function buildSnapshot(agents: Iterable<AgentSession>, relay: { version: string; startedAt: Date }, now = new Date(), others: readonly AgentSummary[] = []): SessionsSnapshot {
+  const list: AgentSummary[] = [...others];
   for (const agent of agents) {
     if (agent.id === undefined || agent.info === undefined) continue;
     list.push({

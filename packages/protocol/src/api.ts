@@ -1,6 +1,6 @@
 // Shapes of the relay's JSON API (`GET <base>/api/sessions`, and the same snapshot pushed as server-sent
 // events on `GET <base>/api/sessions/events`), shared with the web pages. No secrets appear here:
-// no resume secrets, connection ids or tokens.
+// no connection ids, tokens or signatures.
 
 export const API_PATHS = {
   sessions: '/api/sessions',

@@ -1,5 +1,5 @@
 // The sessions snapshot (protocol's SessionsSnapshot) built from the connected agents: what the
-// sessions page and GET /api/sessions show. No secrets: no connection ids, resume secrets or tokens.
+// sessions page and GET /api/sessions show. No secrets: no connection ids, tokens or signatures.
 import type { AgentSummary, SessionsSnapshot } from '@converge/protocol';
 import type { AgentSession } from './agent-session';
 

@@ -211,7 +211,9 @@ export class SshServer {
     client.on('error', (error: Error) => log.debug(`${label}: ${error.message}`));
     client.on('close', () => {
       this.connections.delete(record);
-      log.debug(`${label}: closed`);
+      // Not a logout: only a person ending their shell is. Say so, the job log is where people look.
+      if (authorized) log.info(`${label}: connection closed; not a logout, the agent keeps waiting (shells it ran stay, detached)`);
+      else log.debug(`${label}: closed`);
       record.remote?.closeAll();
       record.sockets.destroyAll();
       watch?.closed();

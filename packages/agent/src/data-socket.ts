@@ -1,5 +1,5 @@
 // One data websocket per SSH connection, opened when the relay asks (`open`), as a Duplex for ssh2.
-import { dataUrl, MAX_DATA_FRAME_BYTES, type RelayUrl } from '@converge/protocol';
+import { dataUrl, MAX_DATA_FRAME_BYTES, type RelayUrl, zeroMask } from '@converge/protocol';
 import type { Duplex } from 'node:stream';
 import WebSocket, { createWebSocketStream } from 'ws';
 
@@ -14,6 +14,7 @@ export function openDataSocket(relay: RelayUrl, connectionId: string, timeoutMs 
       perMessageDeflate: false,
       maxPayload: MAX_DATA_FRAME_BYTES,
       handshakeTimeout: timeoutMs,
+      generateMask: zeroMask,
     });
     const fail = (reason: string): void => {
       ws.removeAllListeners();

@@ -71,7 +71,7 @@ export {
   type ReadableLike,
   type WritableLike,
 } from './endpoints';
-export { DEFAULT_HEARTBEAT_MS, DEFAULT_OPEN_TIMEOUT_MS, MAX_DATA_FRAME_BYTES } from './constants';
+export { DEFAULT_HEARTBEAT_MS, DEFAULT_OPEN_TIMEOUT_MS, MAX_DATA_FRAME_BYTES, zeroMask } from './constants';
 export {
   API_PATHS,
   type AgentSummary,

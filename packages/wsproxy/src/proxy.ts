@@ -18,6 +18,7 @@ import {
   streamEndpoint,
   webSocketEndpoint,
   type WritableLike,
+  zeroMask,
 } from '@converge/protocol';
 import WebSocket from 'ws';
 import { classifyConnectError, ProxyError, ProxyExitCode } from './errors';
@@ -79,6 +80,7 @@ function connect(target: string, options: ProxyOptions): Promise<Pipe> {
       perMessageDeflate: false,
       maxPayload: MAX_DATA_FRAME_BYTES,
       handshakeTimeout: options.connectTimeoutMs,
+      generateMask: zeroMask,
       headers: { 'user-agent': `converge-wsproxy/${VERSION}` },
       ...(options.ca && { ca: options.ca }),
     });

@@ -4,7 +4,7 @@
 // buffered here.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { fleetDataUrl, pipeEndpoints, RelayErrorCode, webSocketEndpoint } from '@converge/protocol';
+import { fleetDataUrl, pipeEndpoints, RelayErrorCode, webSocketEndpoint, zeroMask } from '@converge/protocol';
 import WebSocket, { type WebSocketServer } from 'ws';
 import type { Heartbeat } from '../heartbeat';
 import type { Logger } from '../log';
@@ -21,7 +21,7 @@ export interface LinkDeps {
 /** `relay`: the other relay's advertised http(s) URL. */
 export function linkDataSocket(deps: LinkDeps, relay: string, connectionId: string, request: IncomingMessage, socket: Duplex, head: Buffer): void {
   const target = fleetDataUrl(relay.replace(/^http/, 'ws'), connectionId);
-  const link = new WebSocket(target, { perMessageDeflate: false, maxPayload: deps.maxPayload, handshakeTimeout: deps.timeoutMs });
+  const link = new WebSocket(target, { perMessageDeflate: false, maxPayload: deps.maxPayload, handshakeTimeout: deps.timeoutMs, generateMask: zeroMask });
   const fail = (why: string): void => {
     deps.log.info('fleet link failed', { relay, reason: why });
     link.terminate();

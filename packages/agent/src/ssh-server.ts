@@ -12,7 +12,7 @@ import { SocketSet } from './forward/pipe';
 import type { AccessPolicy } from './forward/policy';
 import { RemoteForwards } from './forward/remote';
 import { fingerprintOf, type HostKey } from './host-key';
-import { serverCiphers } from './ssh-algorithms';
+import { SERVER_KEX, serverCiphers } from './ssh-algorithms';
 import type { Logger } from './log';
 import { ChildSet, handleSession, type SessionSettings } from './session';
 import type { ConnectionHooks } from './lifecycle';
@@ -85,7 +85,7 @@ export class SshServer {
 
   constructor(private readonly options: SshServerOptions) {
     this.refusedLogins = new RefusedLogins(options.log);
-    this.server = new Server({ hostKeys: [options.hostKey.privateKey], ident: 'Converge', algorithms: { cipher: serverCiphers() } }, (client, info) =>
+    this.server = new Server({ hostKeys: [options.hostKey.privateKey], ident: 'Converge', algorithms: { cipher: serverCiphers(), kex: SERVER_KEX } }, (client, info) =>
       this.onConnection(client, bareAddress(info.ip), this.injectedIds.get(info.port)),
     );
     this.server.on('error', (error: Error) => options.log.warn(`ssh server: ${error.message}`));

@@ -1,5 +1,5 @@
 // Shared tsup settings. The CLIs are bundled with every pure-JS dependency inlined, so `npx` installs
-// one small tarball with no install scripts; native modules stay external and optional (shared/STACK.md).
+// one small tarball with no install scripts; native modules stay external and optional (the pty package, bufferutil, ssh2's addon: see docs/SSH2-PITFALLS.md, item 10).
 import type { Options } from 'tsup';
 
 /** Bundle every pure-JS dependency; never the native ones (ssh2's optional addons were compiled for

@@ -206,7 +206,7 @@ function refuse(channel: ServerChannel, logLine: string, reason: string, newline
 }
 
 /** Copies child output to the channel and channel input to the child, each side pausing the other
- *  while its buffer is full; then reports the exit status and ends the channel (STACK.md pitfall 1). */
+ *  while its buffer is full; then reports the exit status and ends the channel (docs/SSH2-PITFALLS.md, item 1). */
 function bridge(channel: ServerChannel, child: ChildHandle, conn: ConnectionInfo, settings: SessionSettings): void {
   let open = true;
   let blocked = 0;

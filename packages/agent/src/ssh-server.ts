@@ -125,7 +125,7 @@ export class SshServer {
   /** Also serves SSH on a TCP port (benchmarks, tests, no relay). */
   async listen(host: string, port: number): Promise<AddressInfo> {
     const tcp = createServer((socket) => {
-      socket.setNoDelay(true); // STACK.md pitfall 3
+      socket.setNoDelay(true); // docs/SSH2-PITFALLS.md, item 3
       this.track(socket, this.options.loginGraceMs ?? LOGIN_GRACE_MS);
       this.server.injectSocket(socket);
     });

@@ -12,7 +12,7 @@ export interface SystemSftpOptions {
 /**
  * Pipes the channel to `binary`'s stdin/stdout with backpressure both ways (stream.pipe pauses the side that
  * is ahead; a paused channel stops ssh2's window adjusts). Never through a shell: dotfile output would
- * corrupt the SFTP stream (STACK.md pitfall 6). The child's exit closes the channel; the channel's close
+ * corrupt the SFTP stream (docs/SSH2-PITFALLS.md, item 6). The child's exit closes the channel; the channel's close
  * kills the child. Resolves once both are gone.
  */
 export function serveSystemSftp(channel: ServerChannel, binary: string, options: SystemSftpOptions): Promise<void> {
@@ -38,7 +38,7 @@ export function serveSystemSftp(channel: ServerChannel, binary: string, options:
   channel.on('error', (err: Error) => log.debug('sftp channel', { err: err.message }));
 
   channel.pipe(child.stdin);
-  // end: false, so the exit status goes out before the channel closes (STACK.md pitfall 1).
+  // end: false, so the exit status goes out before the channel closes (docs/SSH2-PITFALLS.md, item 1).
   child.stdout.pipe(channel, { end: false });
 
   const childGone = new Promise<void>((resolve) => {

@@ -84,7 +84,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     });
   });
   const tcp = createServer((socket) => {
-    // Nagle off, or every status reply waits on a delayed ACK (STACK.md pitfall 3).
+    // Nagle off, or every status reply waits on a delayed ACK (docs/SSH2-PITFALLS.md, item 3).
     socket.setNoDelay(true);
     server.injectSocket(socket);
   });

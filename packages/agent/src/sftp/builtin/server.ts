@@ -43,7 +43,7 @@ export function serveBuiltinSftp(sftp: SFTPWrapper, options: BuiltinSftpOptions)
 
   // ssh2 emits 'error' for a malformed packet and then closes the channel; without a listener it would throw.
   sftp.on('error', (err: Error) => log.debug('sftp: protocol error', { err: err.message }));
-  // The client sent EOF: close our side too, or OpenSSH sftp waits forever (STACK.md pitfall 2).
+  // The client sent EOF: close our side too, or OpenSSH sftp waits forever (docs/SSH2-PITFALLS.md, item 2).
   sftp.on('end', () => {
     sendExitStatus(sftp, 0, log);
     sftp.end();

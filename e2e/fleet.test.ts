@@ -86,10 +86,33 @@ describe('a fleet of relays', () => {
       const lists = await Promise.all(relays.map(async (r) => (await httpGet(`${r.url}/api/sessions?token=${r.adminToken}`)).body));
       return lists.every((body) => body.includes('"id":"fleet-job"'));
     });
+    // The live event stream of the relay that does not hold the agent shows it too.
+    const far = await farFrom(relays, 'fleet-job');
+    const controller = new AbortController();
+    const events = await fetch(`${far.url}/api/sessions/events?token=${far.adminToken}`, { signal: controller.signal });
+    const first = new TextDecoder().decode((await events.body!.getReader().read()).value);
+    controller.abort();
+    expect(first).toMatch(/^retry: 2000\ndata: .*"id":"fleet-job"/);
     for (const relay of relays) {
       expect(JSON.parse((await httpGet(`${relay.url}/healthz`)).body)).toEqual({ status: 'ok', redis: 'up' });
       expect((await httpGet(`${relay.url}/metrics`)).body).toContain(`relay="${relay.url}"`);
     }
+  });
+
+  it('a dead relay\'s claims expire when it stops refreshing them; until then another key cannot take the id', async () => {
+    const short = await startRelay(['--redis', redis.url, '--fleet-claim-ttl', '2s']);
+    const holderAgent = await startAgent(short.wsUrl, ['--authorized-keys', key.publicKey, '--id', 'expiring-job']);
+    // The relay and its agent die together: nobody refreshes the claim and nobody reclaims it.
+    signalGroup(short.child, 'SIGKILL');
+    signalGroup(holderAgent.child, 'SIGKILL');
+    await Promise.all([short.exited, holderAgent.exited]);
+    const early = await startAgent(relays[0]!.wsUrl, ['--authorized-keys', key.publicKey, '--id', 'expiring-job']);
+    expect(early.info.id).not.toBe('expiring-job');
+    await stop(early);
+    await new Promise((r) => setTimeout(r, 2500));
+    const later = await startAgent(relays[0]!.wsUrl, ['--authorized-keys', key.publicKey, '--id', 'expiring-job']);
+    expect(later.info.id).toBe('expiring-job');
+    await stop(later);
   });
 
   it('a duplicate id on another relay gets a new id and never receives the first agent\'s clients', async () => {

@@ -46,6 +46,8 @@ Options:
   --advertise-url URL          how the other relays reach this one, http(s)://HOST:PORT[/base]
                                (default: this relay's own URL when --host is one address)
                                                                            env CONVERGE_ADVERTISE_URL
+  --fleet-claim-ttl D          a relay's claims on its agents' ids expire D after it stops refreshing
+                               them (it died); its agents reclaim them elsewhere (default 30s)
   --statsd-host HOST           also send metrics to statsd at HOST
   --statsd-port PORT           statsd port (default 8125)
   --statsd-prefix P            statsd metric prefix (default converge.)
@@ -124,6 +126,7 @@ const OPTIONS = {
   'stall-timeout': { type: 'string' },
   redis: { type: 'string' },
   'advertise-url': { type: 'string' },
+  'fleet-claim-ttl': { type: 'string' },
   'statsd-host': { type: 'string' },
   'statsd-port': { type: 'string' },
   'statsd-prefix': { type: 'string' },
@@ -164,6 +167,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv): Partial<
     stallTimeoutMs: duration('stall-timeout', values['stall-timeout']),
     redisUrl: values.redis ?? (env.CONVERGE_REDIS_URL || undefined),
     advertiseUrl: values['advertise-url'] ?? (env.CONVERGE_ADVERTISE_URL || undefined),
+    claimTtlMs: duration('fleet-claim-ttl', values['fleet-claim-ttl']),
     statsd: statsdHost
       ? { host: statsdHost, port: count('statsd-port', values['statsd-port']) ?? 8125, prefix: values['statsd-prefix'] ?? 'converge.' }
       : undefined,

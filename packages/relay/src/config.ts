@@ -43,6 +43,8 @@ export interface RelayConfig {
   readonly redisUrl?: string;
   /** This relay's URL as the other relays reach it; default http(s)://HOST:PORT when bound to one address. */
   readonly advertiseUrl?: string;
+  /** How long a fleet claim lives unless its relay refreshes it (every third of it). */
+  readonly claimTtlMs: number;
 }
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
@@ -54,6 +56,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   handshakeTimeoutMs: 10_000,
   resumeGraceMs: 5 * 60_000,
   stallTimeoutMs: 5 * 60_000,
+  claimTtlMs: 30_000,
   maxDataFrameBytes: MAX_DATA_FRAME_BYTES,
   logLevel: 'info',
   logFormat: 'text',
@@ -85,6 +88,7 @@ export function resolveRelayConfig(input: Partial<RelayConfig>): RelayConfig {
   if (!(config.handshakeTimeoutMs >= 100)) fail('handshake timeout', 'must be at least 100ms');
   if (!(config.resumeGraceMs >= 0)) fail('resume grace', 'must not be negative');
   if (!(config.stallTimeoutMs >= 100)) fail('stall timeout', 'must be at least 100ms');
+  if (!(config.claimTtlMs >= 1000)) fail('fleet claim ttl', 'must be at least 1s');
   if (!Number.isInteger(config.trustProxy) || config.trustProxy < 0 || config.trustProxy > 16) fail('trust proxy', 'must be a number of proxies, 0-16');
   if (!(config.maxDataFrameBytes >= 64 * 1024)) fail('max frame', 'must be at least 64 KiB');
   if (!LOG_LEVELS.includes(config.logLevel)) fail('log level', `must be one of ${LOG_LEVELS.join(', ')}`);

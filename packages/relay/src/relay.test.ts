@@ -271,6 +271,18 @@ describe('relay', () => {
     expect(agent.messages.find((m) => m.type === 'open')).toMatchObject({ clientAddress: '203.0.113.5' });
   });
 
+  it('an agent flooding control messages past the per-socket rate is closed; others are served', async () => {
+    const good = track(await scriptedAgent(relay));
+    const flooder = track(await scriptedAgent(relay));
+    const closed = once(flooder.control, 'close');
+    for (let i = 0; i < 400; i++) flooder.control.send(encodeMessage({ type: 'heartbeat', sentAt: i, reply: true }));
+    const [code] = await closed;
+    expect(code).toBe(4429);
+    expect(flooder.messages).toContainEqual(expect.objectContaining({ type: 'error', code: 'LIMIT_REACHED' }));
+    const client = track(await openClient(relay, good.welcome.id));
+    expect(await roundTrip(client, 'still served')).toBe('still served');
+  });
+
   it('answers health and readiness, and 404 elsewhere', async () => {
     const get = (path: string) =>
       new Promise<number>((resolve) => request(`${relay.url}${path}`, (res) => resolve(res.statusCode!)).end());

@@ -207,7 +207,14 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   advertised = config.advertiseUrl ?? url;
   if (config.redisUrl) {
     fleet = new Fleet(
-      { redisUrl: config.redisUrl, self: advertised, resumeGraceMs: config.resumeGraceMs, openTimeoutMs: config.openTimeoutMs, maxPayload: config.maxDataFrameBytes },
+      {
+        redisUrl: config.redisUrl,
+        self: advertised,
+        resumeGraceMs: config.resumeGraceMs,
+        openTimeoutMs: config.openTimeoutMs,
+        maxPayload: config.maxDataFrameBytes,
+        claimTtlMs: config.claimTtlMs,
+      },
       {
         log,
         wss: sockets.data,

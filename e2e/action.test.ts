@@ -1,9 +1,9 @@
 // The GitHub Action (action.yml + action/agent-command.mjs), exercised on this machine without GitHub:
 // its step's environment matches its inputs, the agent command line it builds for every input
 // combination, its refusals, and its step run for real (npx pointing at the local build) against a relay.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, CLI, makeKey, ROOT, run, startRelay, tempDir } from './harness';
+import { cleanup, makeKey, npxShim, ROOT, run, startRelay, tempDir } from './harness';
 
 const SCRIPT = join(ROOT, 'action', 'agent-command.mjs');
 const ACTION = readFileSync(join(ROOT, 'action.yml'), 'utf8');
@@ -69,9 +69,7 @@ describe('the GitHub Action', () => {
     const dir = tempDir();
     const key = makeKey(dir, 'person');
     const relay = await startRelay();
-    const bin = tempDir('converge-npx-');
-    writeFileSync(join(bin, 'npx'), `#!/bin/sh\n[ "$1" = -y ] && shift\ncase "$1" in @converge/agent*) shift;; esac\nexec "${process.execPath}" "${CLI.agent}" "$@"\n`);
-    chmodSync(join(bin, 'npx'), 0o755);
+    const bin = npxShim();
     const env = (command: string) => ({
       PATH: `${bin}:${process.env.PATH}`,
       INPUT_RELAY: relay.wsUrl,

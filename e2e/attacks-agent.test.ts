@@ -1,24 +1,14 @@
 // Attacks through the agent's door, replayed with the real OpenSSH client through a real relay: client
 // environment, forced commands, remote forwards beyond permitlisten, guessing keys, a malicious relay's
 // text, the info file, and an impostor agent behind the printed ssh command (host key pinning).
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { CLI, cleanup, type Key, knownHostsFor, makeKey, run, ssh, startAgent, startProcess, startRelay, startStack, stop, tempDir, waitFor } from './harness';
+import { CLI, cleanup, type Key, knownHostsFor, makeKey, npxShim, run, ssh, startAgent, startProcess, startRelay, startStack, stop, tempDir, waitFor } from './harness';
 import { accepts, freePort, startHttpServer } from './net-helpers';
 
 const ESC = '\x1b';
 
-/** A directory whose `npx` runs the local wsproxy build, so printed commands run as people paste them. */
-function npxShim(): string {
-  const bin = tempDir('converge-npx-');
-  writeFileSync(
-    join(bin, 'npx'),
-    `#!/bin/sh\n[ "$1" = -y ] && shift\n[ "$1" = @converge/wsproxy ] && shift\nexec "${process.execPath}" "${CLI.wsproxy}" "$@"\n`,
-  );
-  chmodSync(join(bin, 'npx'), 0o755);
-  return bin;
-}
 
 /** The agent's printed ssh command, with a person's non-interactive options put first. */
 function pasted(sshCommand: string, key: Key, knownHosts: string, remote: string): string {

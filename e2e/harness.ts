@@ -2,7 +2,7 @@
 // (packages/*/dist), the person's side is the real OpenSSH client, everything on 127.0.0.1 with ports
 // chosen by the OS. Every process and temp dir a test makes is tracked and removed in cleanup().
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -108,6 +108,26 @@ export async function startAgent(relayUrl: string, args: string[], env: NodeJS.P
   const proc = startProcess(process.execPath, [CLI.agent, relayUrl, '--info-file', infoFile, ...(hold ? ['--hold'] : []), ...args], { env, cwd: cwd ?? dir });
   const info = await waitFor('agent to register', () => existsSync(infoFile) && (JSON.parse(readFileSync(infoFile, 'utf8')) as AgentInfo), 20_000, proc);
   return { ...proc, info, infoFile, dir };
+}
+
+/** A directory whose `npx` runs the local builds of @converge/agent (any @version) and
+ *  @converge/wsproxy, so commands run exactly as people paste them (put it first in PATH). */
+export function npxShim(): string {
+  const bin = tempDir('converge-npx-');
+  writeFileSync(
+    join(bin, 'npx'),
+    `#!/bin/sh
+while [ "$1" = "-y" ] || [ "$1" = "--yes" ]; do shift; done
+pkg=$1; shift
+case "$pkg" in
+  @converge/agent|@converge/agent@*) exec "${process.execPath}" "${CLI.agent}" "$@" ;;
+  @converge/wsproxy|@converge/wsproxy@*) exec "${process.execPath}" "${CLI.wsproxy}" "$@" ;;
+  *) echo "fake npx: unexpected package $pkg" >&2; exit 127 ;;
+esac
+`,
+  );
+  chmodSync(join(bin, 'npx'), 0o755);
+  return bin;
 }
 
 export interface Key {

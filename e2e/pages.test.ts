@@ -1,33 +1,15 @@
 // Issue 5 page proofs in real headless Chromium (Debian's chromium, driven by playwright-core): the
 // usage form writes commands that, pasted, really connect to an agent; the sessions page shows an agent
 // and its client appear and leave, live, without a reload.
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { cleanup, CLI, knownHostsFor, makeKey, run, ssh, startAgent, startProcess, startRelay, stop, tempDir, waitFor } from './harness';
+import { cleanup, knownHostsFor, makeKey, npxShim, run, ssh, startAgent, startProcess, startRelay, stop, tempDir, waitFor } from './harness';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** A bin directory whose `npx` runs the CLIs built here, so pasted `npx -y @converge/...` lines work unpublished. */
-function fakeNpx(dir: string): string {
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  writeFileSync(
-    join(bin, 'npx'),
-    `#!/bin/sh
-while [ "$1" = "-y" ] || [ "$1" = "--yes" ]; do shift; done
-pkg=$1; shift
-case "$pkg" in
-  @converge/agent) exec ${process.execPath} ${CLI.agent} "$@" ;;
-  @converge/wsproxy) exec ${process.execPath} ${CLI.wsproxy} "$@" ;;
-  *) echo "fake npx: unexpected package $pkg" >&2; exit 127 ;;
-esac
-`,
-  );
-  chmodSync(join(bin, 'npx'), 0o755);
-  return bin;
-}
 
 describe('pages in a real browser', () => {
   let browser: Browser;
@@ -53,7 +35,7 @@ describe('pages in a real browser', () => {
   it('the usage form writes a job command and an ssh command that really connect', async () => {
     const dir = tempDir();
     const key = makeKey(dir, 'person');
-    const bin = fakeNpx(dir);
+    const bin = npxShim();
     const PATH = `${bin}:${process.env.PATH}`;
     const relay = await startRelay();
     const page = await open('/', relay.url);

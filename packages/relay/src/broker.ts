@@ -127,22 +127,15 @@ export class ConnectionBroker {
 
   /** An agent's data socket for `connectionId`: the client waits here, on another relay, or nowhere. */
   async handleData(request: IncomingMessage, socket: Duplex, head: Buffer, connectionId: string): Promise<void> {
-    const { wss, stats, fleet } = this.deps;
-    const pending = this.take(connectionId);
-    if (!pending && fleet) {
+    const { fleet } = this.deps;
+    if (!this.pending.has(connectionId) && fleet) {
       const owner = await fleet.pendingOwner(connectionId).catch(() => undefined);
       if (owner) return fleet.linkData(owner, connectionId, request, socket, head);
     }
-    if (!pending || pending.socket.destroyed) {
+    if (!this.pairWith(connectionId, request, socket, head)) {
       this.deps.refusals.refused(RelayErrorCode.NOT_FOUND, request.socket.remoteAddress ?? 'unknown', { what: 'data socket with no client waiting' });
-      return refuseUpgrade(socket, RelayErrorCode.NOT_FOUND, 'no client is waiting for this connection');
+      refuseUpgrade(socket, RelayErrorCode.NOT_FOUND, 'no client is waiting for this connection');
     }
-    wss.handleUpgrade(request, socket, head, (data) => {
-      wss.handleUpgrade(pending.request, pending.socket, pending.head, (client) => {
-        stats.countConnection(ConnectionOutcome.paired);
-        this.pair(pending, connectionId, client, data);
-      });
-    });
   }
 
   /** Refuses a waiting client (its agent timed out, failed or left). */

@@ -73,11 +73,9 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   const startedAt = new Date();
   const limiter = new AddressLimiter(config.maxConnectionsPerAddress);
   // In a fleet every entry names its relay (its advertised URL), this relay's own agents included.
-  const localSummaries = () => buildSnapshot(agents, { version: VERSION, startedAt }).agents.map((agent) => (fleet ? { ...agent, relay: advertised } : agent));
-  const snapshot = () => {
-    const own = buildSnapshot(agents, { version: VERSION, startedAt }, new Date(), fleet?.fleetSummaries());
-    return fleet ? { ...own, agents: own.agents.map((a) => (a.relay ? a : { ...a, relay: advertised })) } : own;
-  };
+  const relayInfo = () => ({ version: VERSION, startedAt, ...(fleet && { self: advertised }) });
+  const localSummaries = () => buildSnapshot(agents, relayInfo()).agents;
+  const snapshot = () => buildSnapshot(agents, relayInfo(), new Date(), fleet?.fleetSummaries());
   const events = new SnapshotEvents(snapshot);
   const secret = config.agentTokenSecret;
   let shuttingDown = false;

@@ -3,8 +3,14 @@
 import type { AgentSummary, SessionsSnapshot } from '@converge/protocol';
 import type { AgentSession } from './agent-session';
 
-/** `others`: agents held by the other relays of a fleet, as they published them. */
-export function buildSnapshot(agents: Iterable<AgentSession>, relay: { version: string; startedAt: Date }, now = new Date(), others: readonly AgentSummary[] = []): SessionsSnapshot {
+/** `others`: agents held by the other relays of a fleet, as they published them; `self`: this relay's
+ *  advertised URL, naming it on its own agents' entries (fleets only). */
+export function buildSnapshot(
+  agents: Iterable<AgentSession>,
+  relay: { version: string; startedAt: Date; self?: string },
+  now = new Date(),
+  others: readonly AgentSummary[] = [],
+): SessionsSnapshot {
   const list: AgentSummary[] = [...others];
   for (const agent of agents) {
     if (agent.id === undefined || agent.info === undefined) continue;
@@ -24,6 +30,7 @@ export function buildSnapshot(agents: Iterable<AgentSession>, relay: { version: 
         const bytes = client.bytes();
         return { index: client.index, address: client.address, since: client.since.toISOString(), kind: client.kind, bytesIn: bytes.in, bytesOut: bytes.out };
       }),
+      ...(relay.self !== undefined && { relay: relay.self }),
     });
   }
   list.sort((a, b) => a.connectedAt.localeCompare(b.connectedAt) || a.id.localeCompare(b.id));

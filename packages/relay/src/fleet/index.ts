@@ -34,7 +34,7 @@ export interface FleetDeps {
   /** A remote relay says a connection waiting here failed on the agent's side. */
   readonly failLocal: (connectionId: string, code: RelayErrorCode, message: string) => void;
   /** This relay's agents, for the fleet-wide sessions list. */
-  readonly localSummaries: () => AgentSummary[];
+  readonly localSummaries: () => readonly AgentSummary[];
 }
 
 /** How often the fleet's sessions list is exchanged; claims are refreshed every third of their TTL. */

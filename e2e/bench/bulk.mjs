@@ -3,7 +3,8 @@
 // reached directly when sshd is missing).
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MiB, quote, sh, sshLine } from './lib.mjs';
+import { forwarderFloor } from './forwarder-floor.mjs';
+import { cpuSeconds, MiB, quote, sh, sleep, sshLine } from './lib.mjs';
 
 const SECTION_LIMIT_MS = 20 * 60_000;
 
@@ -18,12 +19,24 @@ async function sftpTransfer(target, batch, dir, timeoutMs) {
   return sh(`sftp -q -b ${quote(file)} ${sftpArgs(target).map(quote).join(' ')} ${quote(target.dest)}`, timeoutMs);
 }
 
-/** Measures one operation; returns MB/s or an error string. */
-async function measure(what, bytes, run, check) {
+const GiB = 1024 * MiB;
+
+/** CPU seconds of each role of a target (`server`, `forwarder`), read from /proc. */
+function cpuOf(target) {
+  return Object.fromEntries(Object.entries(target.cpu ?? {}).map(([role, pid]) => [role, cpuSeconds(pid)]));
+}
+
+/** Measures one operation; returns MB/s and CPU seconds per GiB for each role, or an error string. */
+async function measure(target, what, bytes, run, check) {
+  const before = cpuOf(target);
   const result = await run();
   if (result.code !== 0) return { error: `${what}: exit ${result.code} ${result.stderr.trim().split('\n').slice(-1)[0] ?? ''}` };
   if (check && !check(result)) return { error: `${what}: wrong byte count (${result.stdout.trim()})` };
-  return { mbps: bytes / MiB / result.seconds, seconds: result.seconds };
+  // sshd's listener reaps the session's processes a moment after the client has gone.
+  await sleep(300);
+  const after = cpuOf(target);
+  const cpuPerGiB = Object.fromEntries(Object.keys(before).map((role) => [role, ((after[role] - before[role]) * GiB) / bytes]));
+  return { mbps: bytes / MiB / result.seconds, seconds: result.seconds, cpuPerGiB };
 }
 
 export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
@@ -34,6 +47,8 @@ export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
   const deadline = Date.now() + SECTION_LIMIT_MS;
   const perOpMs = quick ? 60_000 : 180_000;
   const rows = [];
+  const floor = await forwarderFloor(catBytes).catch((error) => ({ error: error.message }));
+  log(`  bare TCP forwarder (floor)          ${floor.error ?? `${floor.mbps.toFixed(1)} MB/s  forwarder ${floor.cpuPerGiB.toFixed(2)} s/GiB`}`);
   for (const target of targets) {
     const row = { path: target.name };
     const remote = join(remoteDir(target), `bulk-${Math.random().toString(36).slice(2)}.bin`);
@@ -49,8 +64,9 @@ export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
         row[what] = { error: 'section time limit reached' };
         continue;
       }
-      row[what] = await measure(what, bytes, run, check).catch((error) => ({ error: error.message }));
-      log(`  ${target.name.padEnd(34)} ${what.padEnd(9)} ${row[what].mbps ? `${row[what].mbps.toFixed(1)} MB/s` : row[what].error}`);
+      row[what] = await measure(target, what, bytes, run, check).catch((error) => ({ error: error.message }));
+      const cpu = Object.entries(row[what].cpuPerGiB ?? {}).map(([role, s]) => `${role} ${s.toFixed(2)} s/GiB`).join(', ');
+      log(`  ${target.name.padEnd(34)} ${what.padEnd(9)} ${row[what].mbps ? `${row[what].mbps.toFixed(1)} MB/s  ${cpu}` : row[what].error}`);
     }
     await sh(`rm -f ${quote(remote)} ${quote(back)}`);
     rows.push(row);
@@ -60,7 +76,9 @@ export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
     for (const op of ['sftp put', 'sftp get', 'cat up', 'cat down']) {
       const base = baseline?.[op]?.mbps;
       if (row[op]?.mbps && base) row[op].ratio = row[op].mbps / base;
+      const baseCpu = baseline?.[op]?.cpuPerGiB?.server;
+      if (row[op]?.cpuPerGiB?.server && baseCpu) row[op].serverCpuRatio = row[op].cpuPerGiB.server / baseCpu;
     }
   }
-  return { sftpBytes, catBytes, baseline: baseline?.path, rows };
+  return { sftpBytes, catBytes, baseline: baseline?.path, rows, forwarderFloor: floor };
 }

@@ -75,7 +75,7 @@ export function freePort() {
 }
 
 export async function startRelay(args = []) {
-  const proc = startProcess(process.execPath, [CLI.relay, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error', ...args]);
+  const proc = startProcess(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), CLI.relay, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error', ...args]);
   const url = await waitFor('relay to listen', () => /listening on (http:\/\/\S+)/.exec(proc.stdout())?.[1]);
   return { ...proc, url, wsUrl: url.replace(/^http/, 'ws') };
 }
@@ -85,7 +85,7 @@ export async function startAgent(relayWsUrl, args) {
   const infoFile = join(dir, 'info.json');
   const relayArgs = relayWsUrl ? [relayWsUrl] : [];
   // --hold: the bench logs in many times; without it the agent ends at the first logout.
-  const proc = startProcess(process.execPath, [CLI.agent, ...relayArgs, '--info-file', infoFile, '--quiet', '--log-level', 'error', '--hold', ...args], { cwd: dir });
+  const proc = startProcess(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), CLI.agent, ...relayArgs, '--info-file', infoFile, '--quiet', '--log-level', 'error', '--hold', ...args], { cwd: dir });
   const info = await waitFor('agent to register', () => existsSync(infoFile) && JSON.parse(readFileSync(infoFile, 'utf8')), 20_000);
   return { ...proc, info, dir };
 }
@@ -189,6 +189,20 @@ export async function startWebsockify(targetPort) {
 export function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/**
+ * CPU seconds a process has used, user + system, including the children it has reaped (so the shell
+ * and `head` a session ran count for the agent, and sshd's per-connection processes for the listener).
+ */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime is field 14.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+  return (utime + stime + cutime + cstime) / CLOCK_TICKS;
 }
 
 export function fdCount(pid) {

@@ -8,6 +8,25 @@ function bulk(s) {
   return [
     `### Bulk throughput, MB/s (ratio vs ${s.baseline}); sftp ${s.sftpBytes / 2 ** 20} MiB, cat ${s.catBytes / 2 ** 20} MiB`,
     table(['path', 'sftp put', 'sftp get', 'exec cat up', 'exec cat down'], s.rows.map((r) => [r.path, cell(r['sftp put']), cell(r['sftp get']), cell(r['cat up']), cell(r['cat down'])])),
+    bulkCpu(s),
+  ].join('\n\n');
+}
+
+const OPS = ['sftp put', 'sftp get', 'cat up', 'cat down'];
+
+/** CPU seconds per GiB moved: the SSH server side (ratio vs the baseline's) and the forwarding hop. */
+function bulkCpu(s) {
+  const floor = s.forwarderFloor?.cpuPerGiB;
+  const cell = (c) => {
+    const cpu = c?.cpuPerGiB;
+    if (!cpu?.server) return '-';
+    const server = `${f(cpu.server, 2)}${c.serverCpuRatio ? ` (${x(c.serverCpuRatio)})` : ''}`;
+    const hop = cpu.forwarder === undefined ? '' : ` / ${f(cpu.forwarder, 2)}${floor ? ` (${x(cpu.forwarder / floor)} floor)` : ''}`;
+    return `${server}${hop}`;
+  };
+  return [
+    `CPU seconds per GiB moved, server (ratio vs ${s.baseline}) / forwarding hop (ratio vs a bare Node TCP forwarder: ${floor ? `${f(floor, 2)} s/GiB` : s.forwarderFloor?.error ?? '-'})`,
+    table(['path', ...OPS.map((op) => op.replace('cat', 'exec cat'))], s.rows.map((r) => [r.path, ...OPS.map((op) => cell(r[op]))])),
   ].join('\n\n');
 }
 

@@ -54,15 +54,19 @@ async function main() {
   const sshd = await startSshd(key, dir);
   if (sshd.skipped) notes.push(sshd.skipped);
   else {
-    targets.push(sshTarget('OpenSSH sshd direct TCP', { key, knownHosts: sshd.knownHosts, dest: `${sshd.user}@127.0.0.1`, port: sshd.port }));
+    targets.push({ ...sshTarget('OpenSSH sshd direct TCP', { key, knownHosts: sshd.knownHosts, dest: `${sshd.user}@127.0.0.1`, port: sshd.port }), cpu: { server: sshd.proc.pid } });
     const wsf = await startWebsockify(sshd.port);
     if (wsf.skipped) notes.push(wsf.skipped);
     else {
       const knownHosts = join(dir, 'wsf_known_hosts');
       writeFileSync(knownHosts, `sshd-behind-websockify ${execFileSync('sh', ['-c', `cut -d' ' -f2- ${sshd.knownHosts}`], { encoding: 'utf8' })}`);
-      targets.push(sshTarget('OpenSSH sshd via websockify+wsproxy', { key, knownHosts, dest: `${sshd.user}@sshd-behind-websockify`, proxyCommand: wsproxyCommand(`ws://127.0.0.1:${wsf.port}/client/sshd`) }));
+      targets.push({ ...sshTarget('OpenSSH sshd via websockify+wsproxy', { key, knownHosts, dest: `${sshd.user}@sshd-behind-websockify`, proxyCommand: wsproxyCommand(`ws://127.0.0.1:${wsf.port}/client/sshd`) }), cpu: { server: sshd.proc.pid, forwarder: wsf.proc.pid } });
     }
   }
+  // CPU is read from /proc around each transfer: `server` is the SSH server side (sshd's listener with
+  // its reaped session processes, or the agent with the shell and commands it ran), `forwarder` the hop.
+  direct.cpu = { server: agent.pid };
+  relayTarget.cpu = { server: agent.pid, forwarder: relay.pid };
   targets.push(direct, relayTarget);
   results.machine.agentSftp = sftp;
   results.notes = notes;

@@ -67,6 +67,38 @@ function findKey(keys: AuthorizedKeys, ctx: AuthContext & { method: 'publickey' 
   });
 }
 
+/**
+ * What follows "SSH-2.0-" in the agent's identification string. The comment names OpenSSH on purpose:
+ * clients pick the SFTP SYMLINK field order by looking for it in the server's version (asyncssh: "OpenSSH"
+ * or "paramiko" anywhere in it), and both SFTP servers the agent runs read OpenSSH's order, as sshd's
+ * sftp-server does. The software version itself stays ours, so OpenSSH clients apply no OpenSSH quirks.
+ */
+interface TransportAddresses {
+  readonly remotePort?: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+}
+
+/**
+ * SSH_CLIENT ("ip port server-port") and SSH_CONNECTION ("ip port server-ip server-port") as sshd sets
+ * them. Through the relay the client's address is the one the relay reported, and the ports and our own
+ * address are unknown: 0 and 0.0.0.0 (injected transports carry a negative tag as their remote port).
+ */
+export function connectionEnv(transport: TransportAddresses | undefined, address: string | undefined): Record<string, string> {
+  const unmapped = (a: string): string => a.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  const client = unmapped(address ?? '0.0.0.0');
+  const tcp = transport?.remotePort !== undefined && transport.remotePort > 0;
+  const clientPort = tcp ? transport!.remotePort! : 0;
+  const serverAddress = unmapped(tcp ? (bareAddress(transport!.localAddress) ?? '0.0.0.0') : '0.0.0.0');
+  const serverPort = tcp ? (transport!.localPort ?? 0) : 0;
+  return {
+    SSH_CLIENT: `${client} ${clientPort} ${serverPort}`,
+    SSH_CONNECTION: `${client} ${clientPort} ${serverAddress} ${serverPort}`,
+  };
+}
+
+export const SERVER_IDENT = 'Converge_1 OpenSSH-compatible';
+
 export class SshServer {
   private readonly server: Server;
   private readonly connections = new Set<ConnectionRecord>();
@@ -85,7 +117,7 @@ export class SshServer {
 
   constructor(private readonly options: SshServerOptions) {
     this.refusedLogins = new RefusedLogins(options.log);
-    this.server = new Server({ hostKeys: [options.hostKey.privateKey], ident: 'Converge', algorithms: { cipher: serverCiphers(), kex: SERVER_KEX } }, (client, info) =>
+    this.server = new Server({ hostKeys: [options.hostKey.privateKey], ident: SERVER_IDENT, algorithms: { cipher: serverCiphers(), kex: SERVER_KEX } }, (client, info) =>
       this.onConnection(client, bareAddress(info.ip), this.injectedIds.get(info.port)),
     );
     this.server.on('error', (error: Error) => options.log.warn(`ssh server: ${error.message}`));
@@ -191,7 +223,7 @@ export class SshServer {
       record.remote = remote;
       client.on('session', (accept) => {
         const channel = accept();
-        handleSession(channel, { label, key, onChannel: watch?.channel }, record.children, session);
+        handleSession(channel, { label, key, onChannel: watch?.channel, environment: connectionEnv(transport as TransportAddresses | undefined, address) }, record.children, session);
         watch?.session(channel);
       });
       client.on('tcpip', (accept, reject, info) => {

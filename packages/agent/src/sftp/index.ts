@@ -44,31 +44,27 @@ export function attachSftp(session: Session, options: SftpOptions): void {
         : (options.sftpServerPath ?? undefined);
   const backend = chooseSftpBackend(mode, binary);
 
-  if (backend === 'system' && binary !== undefined) {
-    // ssh2 emits 'subsystem' with a raw channel for "sftp" only while no 'sftp' listener exists.
-    session.on('subsystem', (accept, reject, info) => {
-      if (info.name !== 'sftp') {
-        // Other subsystems are not ours; refuse them only if nobody else listens, or the client would hang.
-        if (session.listenerCount('subsystem') === 1) reject?.();
-        return;
-      }
-      const channel = accept();
-      if (!channel) return;
-      log.debug('sftp: serving with the system sftp-server', { binary, mode });
-      void serveSystemSftp(channel, binary, { cwd, env, log });
-    });
-    return;
-  }
-
-  session.on('sftp', (accept, reject) => {
+  // The raw channel comes through ssh2's 'subsystem' event (emitted for "sftp" only while no 'sftp' listener
+  // exists); both servers speak on it directly.
+  session.on('subsystem', (accept, reject, info) => {
+    if (info.name !== 'sftp') {
+      // Other subsystems are not ours; refuse them only if nobody else listens, or the client would hang.
+      if (session.listenerCount('subsystem') === 1) reject?.();
+      return;
+    }
     if (backend === undefined) {
       log.warn('sftp: refused: mode "system" but no sftp-server binary was found');
       reject?.();
       return;
     }
-    const sftp = accept();
-    if (!sftp) return;
+    const channel = accept();
+    if (!channel) return;
+    if (backend === 'system' && binary !== undefined) {
+      log.debug('sftp: serving with the system sftp-server', { binary, mode });
+      void serveSystemSftp(channel, binary, { cwd, env, log });
+      return;
+    }
     log.debug('sftp: serving with the built-in server', { mode });
-    serveBuiltinSftp(sftp, { cwd, log });
+    serveBuiltinSftp(channel, { cwd, log });
   });
 }

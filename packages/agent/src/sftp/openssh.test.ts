@@ -91,6 +91,36 @@ describe.each(modes)('OpenSSH clients, %s mode', (mode) => {
     expect(result.stdout).toMatch(new RegExp(String.raw`^lrwxrwxrwx +\S+ ${user} +\S+ +5 ${when} link\.txt$`, 'm'));
   }, 20_000);
 
+  test('OpenSSH extensions: rename over a file, ln (hard), cp, df, put -f, symlink order', async () => {
+    const home = server.home;
+    await writeFile(join(home, 'src.txt'), 'source\n');
+    await writeFile(join(home, 'old.txt'), 'old\n');
+    await writeFile(join(home, 'new.txt'), 'replaced\n');
+    await writeFile(join(local, 'synced.txt'), 'synced\n');
+    const result = await sftpBatch(
+      server,
+      [
+        'rename new.txt old.txt', // posix-rename@openssh.com replaces; plain RENAME would refuse
+        'ln src.txt hard.txt', // hardlink@openssh.com
+        'cp src.txt copy.txt', // copy-data
+        'df .', // statvfs@openssh.com
+        `put -f ${local}/synced.txt synced.txt`, // fsync@openssh.com
+        'ln -s src.txt soft.txt', // SYMLINK in OpenSSH's field order
+      ],
+      { cwd: local },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(await readFile(join(home, 'old.txt'), 'utf8')).toBe('replaced\n');
+    expect(existsSync(join(home, 'new.txt'))).toBe(false);
+    expect((await stat(join(home, 'hard.txt'))).ino).toBe((await stat(join(home, 'src.txt'))).ino);
+    expect(await readFile(join(home, 'copy.txt'), 'utf8')).toBe('source\n');
+    expect((await stat(join(home, 'copy.txt'))).ino).not.toBe((await stat(join(home, 'src.txt'))).ino);
+    expect(result.stdout).toMatch(/Size +Used +Avail +\(root\) +%Capacity\n +\d+ +\d+ +\d+ +\d+ +\d+%/);
+    expect(await readFile(join(home, 'synced.txt'), 'utf8')).toBe('synced\n');
+    expect(await readlink(join(home, 'soft.txt'))).toBe('src.txt');
+  }, 20_000);
+
   test('sftp: errors are reported as OpenSSH prints them', async () => {
     await writeFile(join(server.home, 'file'), 'x');
     // OpenSSH's own wording for NO_SUCH_FILE replies is "No such file or directory".

@@ -7,7 +7,7 @@ import type { TestServer } from './test-server';
 export const PKT = {
   INIT: 1, VERSION: 2, OPEN: 3, CLOSE: 4, READ: 5, WRITE: 6, LSTAT: 7, FSTAT: 8, SETSTAT: 9, FSETSTAT: 10,
   OPENDIR: 11, READDIR: 12, REMOVE: 13, MKDIR: 14, RMDIR: 15, REALPATH: 16, STAT: 17, RENAME: 18,
-  READLINK: 19, SYMLINK: 20, STATUS: 101, HANDLE: 102, DATA: 103, NAME: 104, ATTRS: 105, EXTENDED: 200,
+  READLINK: 19, SYMLINK: 20, STATUS: 101, HANDLE: 102, DATA: 103, NAME: 104, ATTRS: 105, EXTENDED: 200, EXTENDED_REPLY: 201,
 } as const;
 
 export interface Reply {
@@ -111,8 +111,8 @@ export function statusOf(reply: Reply): { code: number; message: string } {
   return { code, message: reply.body.subarray(8, 8 + len).toString() };
 }
 
-/** HANDLE or DATA reply body: the string it carries. */
-export function stringOf(reply: Reply): Buffer {
-  const len = reply.body.readUInt32BE(0);
-  return reply.body.subarray(4, 4 + len);
+/** HANDLE or DATA reply body: the string it carries (a NAME reply's first filename: offset 4). */
+export function stringOf(reply: Reply, offset = 0): Buffer {
+  const len = reply.body.readUInt32BE(offset);
+  return reply.body.subarray(offset + 4, offset + 4 + len);
 }

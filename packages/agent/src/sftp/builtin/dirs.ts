@@ -1,7 +1,7 @@
 // Directory listing: OPENDIR and READDIR, in batches with OpenSSH-style longnames, then EOF.
 import { lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileEntry as SftpName } from 'ssh2';
+import type { NameEntry as SftpName } from './wire';
 import { longname, statsToAttrs } from './attrs';
 import type { DirEntry } from './handles';
 import { loadIdNames } from './names';
@@ -42,7 +42,7 @@ async function describe(dirPath: string, names: string[]): Promise<SftpName[]> {
 }
 
 export function registerDirHandlers(s: SftpSession): void {
-  const { dispatch, sftp, handles } = s;
+  const { dispatch, reply, handles } = s;
 
   dispatch.on('OPENDIR', async (reqId, clientPath) => {
     if (handles.full) throw new SftpRequestError(STATUS.FAILURE, 'Too many open handles');
@@ -55,7 +55,7 @@ export function registerDirHandlers(s: SftpSession): void {
       await dir.close().catch(() => undefined);
       throw err;
     }
-    sftp.handle(reqId, handle);
+    reply.handle(reqId, handle);
   });
 
   dispatch.on('READDIR', async (reqId, handle) => {
@@ -70,7 +70,7 @@ export function registerDirHandlers(s: SftpSession): void {
       }
       const described = await describe(entry.path, names);
       if (described.length > 0) {
-        sftp.name(reqId, described);
+        reply.name(reqId, described);
         return;
       }
     }

@@ -1,11 +1,11 @@
-// Runs SFTP requests from ssh2's SFTP events: typed handlers, a cap on outstanding requests, errors to status.
-import type { EventEmitter } from 'node:events';
-import type { SFTPWrapper } from 'ssh2';
+// Runs decoded SFTP requests: typed handlers, one at a time in arrival order, errors to status replies, and
+// flow control: too many requests waiting, or too many reply bytes unsent, and the channel stops being read.
 import type { Logger } from 'winston';
 import type { SftpAttrs } from './attrs';
 import { STATUS, toSftpStatus, type StatusCode } from './errors';
+import type { FieldReader, SftpReplies } from './wire';
 
-/** The arguments ssh2 1.17 passes after the request id (SYMLINK already put in linkPath, target order). */
+/** The arguments of each request after its id (SYMLINK already in (link, target) order). */
 export interface RequestArgs {
   OPEN: [filename: string, flags: number, attrs: SftpAttrs];
   READ: [handle: Buffer, offset: number, length: number];
@@ -25,42 +25,44 @@ export interface RequestArgs {
   REALPATH: [path: string];
   READLINK: [path: string];
   SYMLINK: [linkPath: string, targetPath: string];
+  /** An SSH_FXP_EXTENDED request: its name, and a reader positioned at its fields. */
+  EXTENDED: [name: string, fields: FieldReader];
 }
 
 export type RequestName = keyof RequestArgs;
 export type RequestHandler<K extends RequestName> = (reqId: number, ...args: RequestArgs[K]) => Promise<void>;
 
 export interface DispatchLimits {
-  /** Requests being worked on at once; more are refused with FAILURE (OpenSSH clients keep 64 in flight). */
+  /** Requests taken but not answered above which the channel stops being read (OpenSSH keeps 64 in flight). */
   readonly maxOutstanding: number;
-  /** Replies ssh2 may hold for a client that stopped reading before READ/READDIR wait. */
+  /** Reply bytes waiting for the client's window above which READ and READDIR wait before reading more. */
   readonly maxBacklogBytes: number;
 }
 
 export const DEFAULT_DISPATCH_LIMITS: DispatchLimits = { maxOutstanding: 256, maxBacklogBytes: 8 * 1024 * 1024 };
 
-const BACKLOG_POLL_MS = 5;
-
-/**
- * Bytes of replies ssh2 has queued because the client's window is full. ssh2's server-side SFTP object has
- * no 'drain' event; this reads its private `_buffer` (ssh2 1.17) and reports 0 if that ever changes.
- */
-export function outgoingBacklogBytes(sftp: SFTPWrapper): number {
-  const queued = (sftp as unknown as { _buffer?: unknown })._buffer;
-  if (!Array.isArray(queued)) return 0;
-  let bytes = 0;
-  for (const chunk of queued) if (Buffer.isBuffer(chunk)) bytes += chunk.length;
-  return bytes;
+/** How the dispatcher slows the client down: the channel server implements it on the SSH channel. */
+export interface FlowControl {
+  /** Stop reading requests (the SSH window then closes and the client waits). */
+  pause(): void;
+  resume(): void;
+  /** Reply bytes not yet taken by the client. */
+  backlogBytes(): number;
+  /** Resolves when the unsent replies have gone out (or the channel is gone). */
+  drained(): Promise<void>;
 }
 
 export class Dispatcher {
   private outstanding = 0;
+  private paused = false;
   private closed = false;
+  private readonly handlers = new Map<RequestName, (reqId: number, args: unknown[]) => Promise<void>>();
   /** The tail of the chain that runs requests in order. */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly sftp: SFTPWrapper,
+    private readonly replies: SftpReplies,
+    private readonly flow: FlowControl,
     private readonly log: Logger,
     private readonly limits: DispatchLimits = DEFAULT_DISPATCH_LIMITS,
   ) {}
@@ -69,50 +71,66 @@ export class Dispatcher {
     return this.outstanding;
   }
 
+  /** Whether the channel is paused because too many requests wait. */
+  get throttled(): boolean {
+    return this.paused;
+  }
+
   /** Stops backlog waits (the channel is gone; replies would be dropped anyway). */
   close(): void {
     this.closed = true;
   }
 
+  /** Resolves when every request taken so far has been answered. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
   on<K extends RequestName>(name: K, handler: RequestHandler<K>): void {
-    (this.sftp as unknown as EventEmitter).on(name, (reqId: number, ...args: RequestArgs[K]) => {
-      this.run(name, reqId, () => handler(reqId, ...args));
-    });
+    this.handlers.set(name, (reqId, args) => handler(reqId, ...(args as RequestArgs[K])));
+  }
+
+  has(name: RequestName): boolean {
+    return this.handlers.has(name);
   }
 
   status(reqId: number, code: StatusCode, message?: string): void {
     try {
-      this.sftp.status(reqId, code, message);
+      this.replies.status(reqId, code, message);
     } catch (err) {
       this.log.debug('sftp: could not send status', { reqId, err: String(err) });
     }
   }
 
   backlogged(): boolean {
-    return !this.closed && outgoingBacklogBytes(this.sftp) > this.limits.maxBacklogBytes;
+    return !this.closed && this.flow.backlogBytes() > this.limits.maxBacklogBytes;
   }
 
-  /** Resolves once ssh2's queue of unsent replies is small again, so a stalled client cannot grow it. */
+  /** Resolves once the unsent replies are few again, so a client that stops reading cannot grow them. */
   async outgoingRoom(): Promise<void> {
-    while (this.backlogged()) {
-      await new Promise((resolve) => setTimeout(resolve, BACKLOG_POLL_MS));
-    }
+    while (this.backlogged()) await this.flow.drained();
   }
 
   /**
-   * Requests run one after another, in arrival order, as OpenSSH's sftp-server runs them. Replies out of
-   * order are legal SFTP, but OpenSSH 9.2's scp (downloading in place) truncates the file at the highest
-   * offset it received in order: reordered READ replies silently cut files short. In order, overlapping
-   * WRITEs also land as sent.
+   * Queues one request. Requests run one after another, in arrival order, as OpenSSH's sftp-server runs
+   * them. Replies out of order are legal SFTP, but OpenSSH 9.2's scp (downloading in place) truncates the
+   * file at the highest offset it received in order: reordered READ replies silently cut files short. In
+   * order, overlapping WRITEs also land as sent. A client that sends faster than requests finish is slowed
+   * down, never refused: past `maxOutstanding` the channel is paused until half of them are answered.
    */
-  private run(name: RequestName, reqId: number, work: () => Promise<void>): void {
-    if (this.outstanding >= this.limits.maxOutstanding) {
-      this.status(reqId, STATUS.FAILURE, 'Too many outstanding requests');
+  request<K extends RequestName>(name: K, reqId: number, args: RequestArgs[K]): void {
+    const handler = this.handlers.get(name);
+    if (!handler) {
+      this.status(reqId, STATUS.OP_UNSUPPORTED, 'Operation unsupported');
       return;
     }
     this.outstanding++;
+    if (!this.paused && this.outstanding >= this.limits.maxOutstanding) {
+      this.paused = true;
+      this.flow.pause();
+    }
     this.queue = this.queue
-      .then(work)
+      .then(() => handler(reqId, args))
       .catch((err: unknown) => {
         const { code, message } = toSftpStatus(err);
         this.log.debug('sftp: request failed', { request: name, reqId, code, message });
@@ -120,6 +138,10 @@ export class Dispatcher {
       })
       .finally(() => {
         this.outstanding--;
+        if (this.paused && this.outstanding <= this.limits.maxOutstanding / 2) {
+          this.paused = false;
+          if (!this.closed) this.flow.resume();
+        }
       });
   }
 }

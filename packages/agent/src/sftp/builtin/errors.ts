@@ -76,6 +76,8 @@ function errnoOf(err: unknown): string | undefined {
 /** Turns anything a handler threw into the status to send; FAILURE keeps the error's own text. */
 export function toSftpStatus(err: unknown): SftpStatus {
   if (err instanceof SftpRequestError) return { code: err.code, message: err.message };
+  // A request whose fields run past its packet (wire.ts's SftpWireError).
+  if (err instanceof Error && err.name === 'SftpWireError') return { code: STATUS.BAD_MESSAGE, message: DEFAULT_MESSAGE[STATUS.BAD_MESSAGE] };
   const errno = errnoOf(err);
   const code = errno === undefined ? undefined : BY_ERRNO[errno];
   if (code !== undefined) return { code, message: DEFAULT_MESSAGE[code] };

@@ -40,7 +40,7 @@ function checkOffset(offset: number): void {
 }
 
 export function registerFileHandlers(s: SftpSession): void {
-  const { dispatch, sftp, handles } = s;
+  const { dispatch, reply, handles } = s;
 
   dispatch.on('OPEN', async (reqId, filename, pflags, attrs) => {
     if (handles.full) throw new SftpRequestError(STATUS.FAILURE, 'Too many open handles');
@@ -53,7 +53,7 @@ export function registerFileHandlers(s: SftpSession): void {
       await file.close().catch(() => undefined);
       throw err;
     }
-    sftp.handle(reqId, handle);
+    reply.handle(reqId, handle);
   });
 
   dispatch.on('READ', async (reqId, handle, offset, length) => {
@@ -62,11 +62,11 @@ export function registerFileHandlers(s: SftpSession): void {
       dispatch.status(reqId, STATUS.EOF);
       return;
     }
-    // A client that stops reading must not grow ssh2's queue of replies: wait for room first.
+    // A client that stops reading must not grow the queue of unsent replies: wait for room first.
     if (dispatch.backlogged()) await dispatch.outgoingRoom();
     const len = Math.min(length, MAX_READ_LENGTH);
     if (len === 0) {
-      sftp.data(reqId, Buffer.alloc(0));
+      reply.data(reqId, Buffer.alloc(0));
       return;
     }
     const buffer = Buffer.allocUnsafe(len);
@@ -75,7 +75,7 @@ export function registerFileHandlers(s: SftpSession): void {
       dispatch.status(reqId, STATUS.EOF);
       return;
     }
-    sftp.data(reqId, buffer.subarray(0, bytesRead));
+    reply.data(reqId, buffer.subarray(0, bytesRead));
   });
 
   dispatch.on('WRITE', async (reqId, handle, offset, data) => {
@@ -93,7 +93,7 @@ export function registerFileHandlers(s: SftpSession): void {
   dispatch.on('FSTAT', async (reqId, handle) => {
     const entry = handles.get(handle);
     const st = entry.kind === 'file' ? await entry.file.stat() : await stat(entry.path);
-    sftp.attrs(reqId, statsToAttrs(st));
+    reply.attrs(reqId, statsToAttrs(st));
   });
 
   dispatch.on('FSETSTAT', async (reqId, handle, attrs) => {

@@ -1,12 +1,12 @@
 // Path requests: STAT, LSTAT, SETSTAT, MKDIR, RMDIR, REMOVE, RENAME, REALPATH, READLINK, SYMLINK.
 import { lstat, mkdir, readlink, realpath, rename, rmdir, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Attributes } from 'ssh2';
+import type { SftpAttrs } from './attrs';
 import { applyAttrs, statsToAttrs } from './attrs';
 import { STATUS, SftpRequestError } from './errors';
 import type { SftpSession } from './session';
 
-const NO_ATTRS = {} as Attributes;
+const NO_ATTRS: SftpAttrs = {};
 
 function errnoOf(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined;
@@ -37,14 +37,14 @@ export async function renameNoReplace(from: string, to: string): Promise<void> {
 }
 
 export function registerPathHandlers(s: SftpSession): void {
-  const { dispatch, sftp } = s;
+  const { dispatch, reply } = s;
   const ok = (reqId: number): void => dispatch.status(reqId, STATUS.OK);
 
   dispatch.on('STAT', async (reqId, path) => {
-    sftp.attrs(reqId, statsToAttrs(await stat(s.resolve(path))));
+    reply.attrs(reqId, statsToAttrs(await stat(s.resolve(path))));
   });
   dispatch.on('LSTAT', async (reqId, path) => {
-    sftp.attrs(reqId, statsToAttrs(await lstat(s.resolve(path))));
+    reply.attrs(reqId, statsToAttrs(await lstat(s.resolve(path))));
   });
   dispatch.on('SETSTAT', async (reqId, path, attrs) => {
     await applyAttrs({ path: s.resolve(path) }, attrs);
@@ -69,13 +69,13 @@ export function registerPathHandlers(s: SftpSession): void {
   });
   dispatch.on('REALPATH', async (reqId, path) => {
     const real = await sftpRealpath(s.resolve(path));
-    sftp.name(reqId, [{ filename: real, longname: real, attrs: NO_ATTRS }]);
+    reply.name(reqId, [{ filename: real, longname: real, attrs: NO_ATTRS }]);
   });
   dispatch.on('READLINK', async (reqId, path) => {
     const target = await readlink(s.resolve(path));
-    sftp.name(reqId, [{ filename: target, longname: target, attrs: NO_ATTRS }]);
+    reply.name(reqId, [{ filename: target, longname: target, attrs: NO_ATTRS }]);
   });
-  // ssh2 already undid OpenSSH's swapped SYMLINK fields: this is (where the link goes, what it points to).
+  // channel.ts read OpenSSH's field order: this is (where the link goes, what it points to).
   // The target is stored as sent (a relative target stays relative to the link's directory).
   dispatch.on('SYMLINK', async (reqId, linkPath, targetPath) => {
     await symlink(targetPath, s.resolve(linkPath));

@@ -1,8 +1,11 @@
-// The built-in SFTP server for one accepted `sftp` subsystem: wires handlers, ends and cleans up the session.
-import type { SFTPWrapper } from 'ssh2';
+// The built-in SFTP server for one accepted `sftp` subsystem channel: wires handlers and flow control, ends
+// and cleans up the session.
+import { once } from 'node:events';
 import type { Logger } from 'winston';
-import { DEFAULT_DISPATCH_LIMITS, Dispatcher, type DispatchLimits } from './dispatch';
+import { channelReplies, readRequests, type SftpChannel } from './channel';
+import { DEFAULT_DISPATCH_LIMITS, Dispatcher, type DispatchLimits, type FlowControl } from './dispatch';
 import { registerDirHandlers } from './dirs';
+import { EXTENSIONS, registerExtensionHandlers } from './extensions';
 import { registerFileHandlers } from './files';
 import { DEFAULT_MAX_HANDLES, HandleTable } from './handles';
 import { registerPathHandlers } from './paths';
@@ -24,13 +27,27 @@ export interface BuiltinSftpSession {
   readonly closed: Promise<void>;
 }
 
-/** Serves SFTP v3 on `sftp` (from ssh2's accept()) until the client or the connection goes away. */
-export function serveBuiltinSftp(sftp: SFTPWrapper, options: BuiltinSftpOptions): BuiltinSftpSession {
+/** Flow control on the SSH channel: a paused channel stops ssh2's window adjusts, so the client waits. */
+function channelFlow(channel: SftpChannel): FlowControl {
+  return {
+    pause: () => void channel.pause(),
+    resume: () => void channel.resume(),
+    backlogBytes: () => channel.writableLength,
+    drained: async () => {
+      if (channel.writableLength === 0 || channel.destroyed) return;
+      await Promise.race([once(channel, 'drain'), once(channel, 'close')]);
+    },
+  };
+}
+
+/** Serves SFTP v3 on the raw subsystem channel until the client or the connection goes away. */
+export function serveBuiltinSftp(channel: SftpChannel, options: BuiltinSftpOptions): BuiltinSftpSession {
   const { cwd, log } = options;
   const handles = new HandleTable(options.maxHandles ?? DEFAULT_MAX_HANDLES);
-  const dispatch = new Dispatcher(sftp, log, { ...DEFAULT_DISPATCH_LIMITS, ...options.limits });
+  const reply = channelReplies(channel);
+  const dispatch = new Dispatcher(reply, channelFlow(channel), log, { ...DEFAULT_DISPATCH_LIMITS, ...options.limits });
   const session: SftpSession = {
-    sftp,
+    reply,
     dispatch,
     handles,
     log,
@@ -39,18 +56,22 @@ export function serveBuiltinSftp(sftp: SFTPWrapper, options: BuiltinSftpOptions)
   registerFileHandlers(session);
   registerDirHandlers(session);
   registerPathHandlers(session);
-  // EXTENDED (statvfs, fsync, posix-rename, ...) has no listener: ssh2 answers OP_UNSUPPORTED by itself.
+  registerExtensionHandlers(session);
+  readRequests(channel, { dispatch, log, extensions: EXTENSIONS });
 
-  // ssh2 emits 'error' for a malformed packet and then closes the channel; without a listener it would throw.
-  sftp.on('error', (err: Error) => log.debug('sftp: protocol error', { err: err.message }));
-  // The client sent EOF: close our side too, or OpenSSH sftp waits forever (docs/SSH2-PITFALLS.md, item 2).
-  sftp.on('end', () => {
-    sendExitStatus(sftp, 0, log);
-    sftp.end();
+  channel.on('error', (err: Error) => log.debug('sftp channel', { err: err.message }));
+  // The client sent EOF: answer what is queued, then the exit status OpenSSH's scp waits for, then close,
+  // or OpenSSH sftp waits forever (docs/SSH2-PITFALLS.md, item 2).
+  channel.on('end', () => {
+    void dispatch.idle().then(() => {
+      if (channel.destroyed || channel.writableEnded) return;
+      channel.exit?.(0);
+      channel.end();
+    });
   });
 
   const closed = new Promise<void>((resolveClosed) => {
-    sftp.once('close', () => {
+    channel.once('close', () => {
       dispatch.close();
       handles
         .closeAll()
@@ -61,24 +82,4 @@ export function serveBuiltinSftp(sftp: SFTPWrapper, options: BuiltinSftpOptions)
     });
   });
   return { handles, dispatch, closed };
-}
-
-interface Ssh2SftpInternals {
-  _protocol?: { exitStatus?: (channelId: number, status: number) => void };
-  outgoing?: { id?: number; state?: string };
-}
-
-/**
- * OpenSSH `scp` (SFTP mode) exits 1 unless the ssh under it gets an exit status, as from sshd. ssh2's SFTP
- * object has no exit(); this uses its private `_protocol` (ssh2 1.17) and does nothing if that changes.
- */
-export function sendExitStatus(sftp: SFTPWrapper, status: number, log: Logger): void {
-  const internals = sftp as unknown as Ssh2SftpInternals;
-  const send = internals._protocol?.exitStatus;
-  const outgoing = internals.outgoing;
-  if (typeof send !== 'function' || outgoing?.state !== 'open' || typeof outgoing.id !== 'number') {
-    log.debug('sftp: could not send exit-status (ssh2 internals changed?)');
-    return;
-  }
-  send.call(internals._protocol, outgoing.id, status);
 }

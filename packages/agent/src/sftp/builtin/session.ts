@@ -1,12 +1,12 @@
-// What every request handler of one built-in SFTP session shares: the ssh2 SFTP object, handles, paths.
+// What every request handler of one built-in SFTP session shares: the replies, handles, paths.
 import { resolve } from 'node:path';
-import type { SFTPWrapper } from 'ssh2';
 import type { Logger } from 'winston';
 import type { Dispatcher } from './dispatch';
 import type { HandleTable } from './handles';
+import type { SftpReplies } from './wire';
 
 export interface SftpSession {
-  readonly sftp: SFTPWrapper;
+  readonly reply: SftpReplies;
   readonly dispatch: Dispatcher;
   readonly handles: HandleTable;
   readonly log: Logger;

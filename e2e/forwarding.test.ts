@@ -20,7 +20,7 @@ import {
   tempDir,
   waitFor,
 } from './harness';
-import { accepts, freePort, startHttpServer, type TestHttpServer, waitForPort } from './net-helpers';
+import { accepts, freePort, halfCloseClientScript, startHttpServer, startReplyAfterEofServer, type TestHttpServer, waitForPort } from './net-helpers';
 
 /** ssh in the background (a forward held open with -N); LogLevel INFO so "Allocated port" shows. */
 function sshBackground(agent: AgentProc, key: Key, knownHosts: string, extra: string[]): Proc {
@@ -89,6 +89,27 @@ describe('forwarding through the relay', () => {
       expect(open).toBe(false);
     } finally {
       await clientSide.close();
+    }
+  });
+
+  it('half-close carried both ways: a peer that shuts down writing still gets the reply (-R and -L)', async () => {
+    const replier = await startReplyAfterEofServer();
+    try {
+      // -R: the connecting side is on the agent's machine, the answering one on the client's.
+      const reverse = sshBackground(agent, key, knownHosts, ['-N', '-o', 'ExitOnForwardFailure=yes', '-R', `0:127.0.0.1:${replier.port}`]);
+      const allocated = Number(await waitFor('Allocated port', () => /Allocated port (\d+)/.exec(reverse.stderr())?.[1], 20_000, reverse));
+      const viaR = await ssh(agent.info, key, knownHosts, [`node -e "${halfCloseClientScript(allocated, 'ping-R').replace(/"/g, '\\"')}"`]);
+      expect(viaR).toMatchObject({ code: 0, stdout: 'got 6 bytes: ping-R' });
+      await stop(reverse);
+      // -L: the answering side is on the agent's machine.
+      const port = await freePort();
+      const tunnel = sshBackground(agent, key, knownHosts, ['-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${port}:127.0.0.1:${replier.port}`]);
+      await waitForPort(port);
+      const viaL = await run(process.execPath, ['-e', halfCloseClientScript(port, 'ping-L')]);
+      expect(viaL).toMatchObject({ code: 0, stdout: 'got 6 bytes: ping-L' });
+      await stop(tunnel);
+    } finally {
+      await replier.close();
     }
   });
 

@@ -66,3 +66,31 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/**
+ * A TCP server that answers only after the client half-closed: it reads to EOF, then writes
+ * "got N bytes: <data>" and ends. Run in the test process; `port` is on 127.0.0.1.
+ */
+export async function startReplyAfterEofServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const { createServer } = await import('node:net');
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    let got = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (got += d));
+    socket.on('end', () => socket.end(`got ${got.length} bytes: ${got}`));
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A client script for `node -e`: connects, sends `text`, half-closes, prints what comes back. */
+export function halfCloseClientScript(port: number | string, text: string): string {
+  return `const s = require('node:net').connect({ port: ${port}, host: '127.0.0.1', allowHalfOpen: true }, () => s.end(${JSON.stringify(text)}));
+s.setEncoding('utf8'); let r = ''; s.on('data', (d) => (r += d)); s.on('end', () => { process.stdout.write(r); s.destroy(); });
+s.on('error', (e) => { process.stderr.write(e.message); process.exit(1); }); setTimeout(() => process.exit(2), 15000).unref();`;
+}

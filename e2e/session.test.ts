@@ -43,6 +43,16 @@ describe('session environment', () => {
     expect(agent.stderr()).toMatch(new RegExp(`--env-file ${envFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5: expected KEY=VALUE.*; line skipped`));
   });
 
+  it('SSH_CLIENT, SSH_CONNECTION and (with a terminal) SSH_TTY are set as sshd sets them', async () => {
+    const script = 'echo "$SSH_CLIENT|$SSH_CONNECTION|${SSH_TTY-unset}"';
+    // Through the relay: the client's address as the relay saw it; ports and our address unknown.
+    const plain = await ssh(agent.info, key, known, [script]);
+    expect(plain).toMatchObject({ code: 0, stdout: '127.0.0.1 0 0|127.0.0.1 0 0.0.0.0 0|unset\n' });
+    const terminal = await ssh(agent.info, key, known, [script], { extra: ['-tt'] });
+    expect(terminal.code).toBe(0);
+    expect(terminal.stdout).toMatch(/^127\.0\.0\.1 0 0\|127\.0\.0\.1 0 0\.0\.0\.0 0\|\/dev\/pts\/\d+\r?\n$/);
+  });
+
   it('LANG and LC_* from the client (SendEnv) reach the session', async () => {
     // ssh sends its own values: give the ssh process ones the agent's environment cannot have.
     const args = [...sshOptions(agent.info, key, known, ['-o', 'SendEnv=LANG LC_*']), `${agent.info.user}@${agent.info.id}`, 'echo "$LANG|$LC_MESSAGES"'];

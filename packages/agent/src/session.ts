@@ -1,5 +1,6 @@
 // One SSH session channel: pty-req, env, window-change, shell, exec, signal and the sftp subsystem,
 // bridged to one child process with backpressure both ways, honouring the key's authorized_keys options.
+import { existsSync } from 'node:fs';
 import type { PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import type { AuthorizedKey } from './auth/authorized-keys';
 import type { Logger } from './log';
@@ -46,6 +47,8 @@ export interface ConnectionInfo {
   /** Told of each shell/command channel before its child starts (lifecycle: input, warnings, banner).
    *  `interactive`: a pty shell kept by the shell registry (it outlives the channel). */
   readonly onChannel?: (channel: ServerChannel, kind: 'shell' | 'exec', terminal: boolean, interactive: boolean) => void;
+  /** SSH_CLIENT and SSH_CONNECTION for this connection's children. */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /** Children of one connection, so a disconnect (or agent shutdown) can end them all. */
@@ -73,6 +76,17 @@ async function hangUpOne(child: ChildHandle, graceMs: number): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await child.exited;
   clearTimeout(timer);
+}
+
+/**
+ * sshd sets SSH_TTY to the terminal's path before the shell starts; here the pty's name is known only
+ * once the child runs, so a child with a terminal starts through /bin/sh, which exports its `tty` and
+ * execs the real program (same pid, same arguments).
+ */
+const SSH_TTY_WRAPPER = 'SSH_TTY=$(tty 2>/dev/null) && export SSH_TTY; exec "$0" "$@"';
+
+export function withSshTty(file: string, args: readonly string[], sh = '/bin/sh'): { file: string; args: string[] } {
+  return existsSync(sh) ? { file: sh, args: ['-c', SSH_TTY_WRAPPER, file, ...args] } : { file, args: [...args] };
 }
 
 const MAX_CLIENT_ENV = 256;
@@ -138,7 +152,7 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
   });
 
   const envFor = (originalCommand: string | undefined): Record<string, string> => {
-    const env: Record<string, string> = { ...settings.childEnv(), ...clientEnv };
+    const env: Record<string, string> = { ...settings.childEnv(), ...clientEnv, ...conn.environment };
     for (const [name, value] of options.environment) env[name] = value;
     if (pty) env.TERM = pty.term;
     if (originalCommand !== undefined) env.SSH_ORIGINAL_COMMAND = originalCommand;
@@ -170,8 +184,9 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
     if (detached.length > 0) {
       channel.write(`[converge] Detached shells: ${detached.map((d) => d.pid).join(', ')} (ssh -o SetEnv=CONVERGE_SHELL=<pid> re-attaches one).\r\n`);
     }
+    const program = pty ? withSshTty(settings.shell.file, args) : { file: settings.shell.file, args };
     child = spawnChild(
-      { file: settings.shell.file, args, cwd: settings.cwd, env, cols: pty?.cols ?? 80, rows: pty?.rows ?? 24, term: pty?.term ?? 'dumb' },
+      { ...program, cwd: settings.cwd, env, cols: pty?.cols ?? 80, rows: pty?.rows ?? 24, term: pty?.term ?? 'dumb' },
       pty !== undefined,
       settings.ptyBackend,
     );

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent } from './agent';
+import { connectionEnv } from './ssh-server';
 import { runSsh, sshArgs, startTestAgent, tempKeys, type TempKeys } from './testing/harness';
 
 jest.setTimeout(20_000);
@@ -81,4 +82,16 @@ test('two connections at once', async () => {
   ]);
   expect([a.stdout, b.stdout]).toEqual(['a\n', 'b\n']);
   expect(Date.now() - started).toBeLessThan(4000);
+});
+
+describe('connectionEnv', () => {
+  test('a TCP client: addresses and ports as sshd writes them', () => {
+    const env = connectionEnv({ remotePort: 50123, localAddress: '::ffff:127.0.0.1', localPort: 2222 }, '127.0.0.1');
+    expect(env).toEqual({ SSH_CLIENT: '127.0.0.1 50123 2222', SSH_CONNECTION: '127.0.0.1 50123 127.0.0.1 2222' });
+  });
+
+  test('through the relay: the reported address, unknown ports as 0', () => {
+    expect(connectionEnv({ remotePort: -3 }, '203.0.113.9')).toEqual({ SSH_CLIENT: '203.0.113.9 0 0', SSH_CONNECTION: '203.0.113.9 0 0.0.0.0 0' });
+    expect(connectionEnv(undefined, undefined).SSH_CONNECTION).toBe('0.0.0.0 0 0.0.0.0 0');
+  });
 });

@@ -43,7 +43,7 @@ export function handleDirectTcpip(accept: AcceptConnection<ServerChannel>, rejec
     log.info(`${label}: forward to ${target} refused: ${refusal}`);
     return reject();
   }
-  const socket = connect({ host: info.destIP, port: info.destPort });
+  const socket = connect({ host: info.destIP, port: info.destPort, allowHalfOpen: true });
   ctx.sockets.add(socket);
   socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error('connect timed out')));
   const onEarlyError = (error: Error): void => {

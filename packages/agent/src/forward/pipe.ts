@@ -27,12 +27,25 @@ export class SocketSet {
 }
 
 /**
- * Pipes `socket` <-> `channel`. An end on one side ends the other's writing side (HTTP/1.0 style
- * "send request, half-close, read reply" works). The channel closing, or an error on either side,
+ * ssh2 1.17 closes a server-side channel as soon as our writing side ends (Channel.js onFinish: EOF, then
+ * CLOSE when `server` is set), so a TCP peer that half-closed ("send request, shut down writing, read the
+ * reply") lost the reply still to come from the other end. Marking a forwarded channel as not server-side
+ * leaves it at EOF, as sshd does; the client closes it once both directions are done. The flag only gates
+ * session methods (exit, signal, setWindow), which forwarded channels never use.
+ */
+export function keepOpenAfterEof(channel: Duplex): void {
+  const internals = channel as Duplex & { server?: boolean };
+  if (internals.server === true) internals.server = false;
+}
+
+/**
+ * Pipes `socket` <-> `channel`; the socket must allow half-open (`allowHalfOpen: true`). An end on one
+ * side ends only the other's writing side ("send request, half-close, read reply" works both ways). The channel closing, or an error on either side,
  * tears both down; the socket may first flush what it already holds (bounded by LINGER_MS). A socket
  * that closes cleanly only ends the channel: its last bytes may still wait for window in the channel.
  */
 export function joinSocketChannel(socket: Socket, channel: Duplex): void {
+  keepOpenAfterEof(channel);
   socket.setNoDelay(true);
   socket.pipe(channel);
   channel.pipe(socket);
@@ -52,4 +65,15 @@ export function joinSocketChannel(socket: Socket, channel: Duplex): void {
   channel.on('error', teardown);
   socket.on('close', (hadError: boolean) => (hadError ? teardown() : channel.end()));
   channel.on('close', teardown);
+  // As sshd: once our EOF is out (after the last byte) and the client's EOF came in, close the channel.
+  let sentEof = false;
+  let gotEof = false;
+  channel.once('finish', () => {
+    sentEof = true;
+    if (gotEof) teardown();
+  });
+  channel.once('end', () => {
+    gotEof = true;
+    if (sentEof) teardown();
+  });
 }

@@ -106,7 +106,7 @@ export class RemoteForwards {
   }
 
   private listen(request: BindRequest): Promise<NetServer> {
-    const server = createServer({ pauseOnConnect: true }, (socket) => this.onSocket(socket, request, server));
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => this.onSocket(socket, request, server));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(request.bindPort, gatewayBindHost(request.bindAddr, this.ctx.policy.gatewayPorts), () => {

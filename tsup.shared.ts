@@ -1,6 +1,7 @@
 // Shared tsup settings. The CLIs are bundled with every pure-JS dependency inlined, so `npx` installs
 // one small tarball with no install scripts; native modules stay external and optional (the pty package, bufferutil, ssh2's addon: see docs/SSH2-PITFALLS.md, item 10).
 import type { Options } from 'tsup';
+import { ssh2Patch } from './tsup.ssh2-patch';
 
 /** Bundle every pure-JS dependency; never the native ones (ssh2's optional addons were compiled for
  *  this machine's Node only and ssh2 falls back to pure JS without them; tsup would copy .node files). */
@@ -21,6 +22,7 @@ export function libraryConfig(bundleDeps: boolean): Options {
     platform: 'node',
     noExternal: bundleDeps ? [BUNDLE_ALL_BUT_NATIVE] : [],
     external: NATIVE_EXTERNALS,
+    esbuildPlugins: bundleDeps ? [ssh2Patch] : [],
   };
 }
 
@@ -35,6 +37,7 @@ export function cliConfig(): Options {
     platform: 'node',
     noExternal: [BUNDLE_ALL_BUT_NATIVE],
     external: NATIVE_EXTERNALS,
+    esbuildPlugins: [ssh2Patch],
     banner: { js: '#!/usr/bin/env node' },
   };
 }

@@ -71,7 +71,7 @@ export function sha256(data: Buffer | string): string {
  * A TCP server that answers only after the client half-closed: it reads to EOF, then writes
  * "got N bytes: <data>" and ends. Run in the test process; `port` is on 127.0.0.1.
  */
-export async function startReplyAfterEofServer(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startReplyAfterEofServer(socketPath?: string): Promise<{ port: number; close(): Promise<void> }> {
   const { createServer } = await import('node:net');
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     let got = '';
@@ -80,7 +80,7 @@ export async function startReplyAfterEofServer(): Promise<{ port: number; close(
     socket.on('end', () => socket.end(`got ${got.length} bytes: ${got}`));
     socket.on('error', () => socket.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => (socketPath ? server.listen(socketPath, resolve) : server.listen(0, '127.0.0.1', resolve)));
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : 0,
@@ -88,9 +88,13 @@ export async function startReplyAfterEofServer(): Promise<{ port: number; close(
   };
 }
 
-/** A client script for `node -e`: connects, sends `text`, half-closes, prints what comes back. */
-export function halfCloseClientScript(port: number | string, text: string): string {
-  return `const s = require('node:net').connect({ port: ${port}, host: '127.0.0.1', allowHalfOpen: true }, () => s.end(${JSON.stringify(text)}));
+/**
+ * A client script for `node -e`: connects to a 127.0.0.1 port (or a Unix socket, given a path starting
+ * with /), sends `text`, half-closes, prints what comes back.
+ */
+export function halfCloseClientScript(target: number | string, text: string): string {
+  const where = typeof target === 'string' && target.startsWith('/') ? `path: ${JSON.stringify(target)}` : `port: ${target}, host: '127.0.0.1'`;
+  return `const s = require('node:net').connect({ ${where}, allowHalfOpen: true }, () => s.end(${JSON.stringify(text)}));
 s.setEncoding('utf8'); let r = ''; s.on('data', (d) => (r += d)); s.on('end', () => { process.stdout.write(r); s.destroy(); });
 s.on('error', (e) => { process.stderr.write(e.message); process.exit(1); }); setTimeout(() => process.exit(2), 15000).unref();`;
 }

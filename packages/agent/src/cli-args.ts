@@ -32,7 +32,7 @@ Options:
                               over --env-file)
   --env-file FILE             dotenv-style KEY=VALUE lines ('#' comments, optional quotes, 'export'
                               allowed); bad lines are reported with their number and skipped
-  --no-forwarding             refuse port forwarding (ssh -L, -D and -R); on by default
+  --no-forwarding             refuse forwarding: ssh -L, -D, -R (TCP ports and Unix sockets) and -A
   --gateway-ports MODE        where ssh -R listens: no (127.0.0.1 whatever the client asks; default),
                               yes (every interface) or clientspecified (the address the client names)
   --accept-env PATTERN        client variables (ssh SendEnv/SetEnv) that sessions accept, as OpenSSH's
@@ -63,14 +63,17 @@ the agent), TERM from the client's terminal and LANG/LC_* when the client sends 
 Interactive shells start with a short banner: the id, host, directory, expiry and where the keys live.
 
 Port forwarding: ssh -L and -D open connections from this machine; ssh -R listens here (127.0.0.1
-unless --gateway-ports says otherwise; port 0 lets the agent choose and reports it). A relay started
-with --allow-forwarding no or --allow-shell no makes every agent refuse forwarding, or shells and
-commands (sftp still works).
+unless --gateway-ports says otherwise; port 0 lets the agent choose and reports it). Unix sockets too:
+ssh -L 5432:/run/postgresql/.s.PGSQL.5432 reaches a socket here, ssh -R /tmp/x.sock:host:port makes
+one (mode 0600). ssh -A forwards the person's ssh-agent (SSH_AUTH_SOCK in the sessions; an interactive
+shell says so). A relay started with --allow-forwarding no or --allow-shell no makes every agent
+refuse forwarding, or shells and commands (sftp still works). Sessions get SSH_CLIENT,
+SSH_CONNECTION and, with a terminal, SSH_TTY, as from sshd.
 
 Authorized keys: public key authentication only. Options honoured: restrict, no-pty, pty,
-no-port-forwarding, port-forwarding, command="..." (forced command, SSH_ORIGINAL_COMMAND set),
-environment="NAME=value", from="pattern-list", permitopen="host:port", permitlisten="[host:]port",
-expiry-time="YYYYMMDD[HHMM]". A line with any other restriction is refused (with a warning), never
+no-port-forwarding, port-forwarding, no-agent-forwarding, agent-forwarding, command="..." (forced
+command, SSH_ORIGINAL_COMMAND set), environment="NAME=value", from="pattern-list",
+permitopen="host:port", permitlisten="[host:]port", expiry-time="YYYYMMDD[HHMM]". A line with any other restriction is refused (with a warning), never
 accepted without it. At most 6 authentication attempts per connection; refused logins are logged.
 
 Exit codes:

@@ -7,6 +7,7 @@ import type { Logger } from './log';
 import { attachSftp, type SftpMode } from './sftp';
 import { type ChildHandle, clampSize, FORWARDABLE_SIGNALS, PtyBackend, spawnChild } from './pty';
 import { ENV_NAME_PATTERN } from './config';
+import type { AgentForwarding } from './forward/agent-forwarding';
 import type { AccessPolicy } from './forward/policy';
 import type { ShellSpec } from './shell';
 import type { ShellRegistry } from './shells/registry';
@@ -49,6 +50,8 @@ export interface ConnectionInfo {
   readonly onChannel?: (channel: ServerChannel, kind: 'shell' | 'exec', terminal: boolean, interactive: boolean) => void;
   /** SSH_CLIENT and SSH_CONNECTION for this connection's children. */
   readonly environment?: Readonly<Record<string, string>>;
+  /** `ssh -A` for this connection: answers auth-agent-req and knows SSH_AUTH_SOCK. */
+  readonly agentForwarding?: AgentForwarding;
 }
 
 /** Children of one connection, so a disconnect (or agent shutdown) can end them all. */
@@ -154,6 +157,8 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
   const envFor = (originalCommand: string | undefined): Record<string, string> => {
     const env: Record<string, string> = { ...settings.childEnv(), ...clientEnv, ...conn.environment };
     for (const [name, value] of options.environment) env[name] = value;
+    const authSock = conn.agentForwarding?.path;
+    if (authSock) env.SSH_AUTH_SOCK = authSock;
     if (pty) env.TERM = pty.term;
     if (originalCommand !== undefined) env.SSH_ORIGINAL_COMMAND = originalCommand;
     return env;
@@ -178,8 +183,12 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
     }
     const args = command === undefined ? settings.shell.loginArgs : settings.shell.commandArgs(command);
     const env = envFor(options.command !== undefined ? requested : undefined);
+    const authSock = env.SSH_AUTH_SOCK;
     log.info(`${conn.label}: ${kind}${command === undefined ? '' : ` (${command.length} chars)`}${pty ? ` with pty ${pty.cols}x${pty.rows}` : ''}${options.command !== undefined ? ' [forced command]' : ''}`);
     if (command === undefined && pty && settings.loginBanner) channel.write(settings.loginBanner());
+    if (command === undefined && pty && authSock) {
+      channel.write(`[converge] Your ssh-agent is forwarded (SSH_AUTH_SOCK=${authSock}): programs in this job can use your keys while you are connected.\r\n`);
+    }
     const detached = interactive ? settings.shells!.detached() : [];
     if (detached.length > 0) {
       channel.write(`[converge] Detached shells: ${detached.map((d) => d.pid).join(', ')} (ssh -o SetEnv=CONVERGE_SHELL=<pid> re-attaches one).\r\n`);
@@ -195,6 +204,7 @@ export function handleSession(session: Session, conn: ConnectionInfo, children: 
     bridge(channel, child, conn, settings);
   };
 
+  session.on('auth-agent', (accept, reject) => (conn.agentForwarding?.request() ? accept?.() : reject?.()));
   session.on('shell', (accept) => run(accept(), undefined, 'shell'));
   session.on('exec', (accept, _reject, info) => run(accept(), info.command, 'exec'));
 

@@ -11,6 +11,8 @@ import { type ForwardContext, handleDirectTcpip } from './forward/direct';
 import { SocketSet } from './forward/pipe';
 import type { AccessPolicy } from './forward/policy';
 import { RemoteForwards } from './forward/remote';
+import { AgentForwarding } from './forward/agent-forwarding';
+import { handleDirectStreamLocal, RemoteStreamLocalForwards } from './forward/streamlocal';
 import { fingerprintOf, type HostKey } from './host-key';
 import { SERVER_KEX, serverCiphers } from './ssh-algorithms';
 import type { Logger } from './log';
@@ -44,6 +46,8 @@ interface ConnectionRecord {
   /** Sockets of this connection's forwards; destroyed when it ends. */
   readonly sockets: SocketSet;
   remote?: RemoteForwards;
+  remoteSockets?: RemoteStreamLocalForwards;
+  agentForwarding?: AgentForwarding;
 }
 
 /** `1.2.3.4`, `1.2.3.4:5678`, `[::1]:5678` -> the bare IP; anything else -> undefined. */
@@ -220,15 +224,24 @@ export class SshServer {
       const key = authorized!;
       const forward: ForwardContext = { label, options: key.options, policy: this.options.policy, sockets: record.sockets, log };
       const remote = new RemoteForwards(client, forward);
+      const remoteSockets = new RemoteStreamLocalForwards(client, forward);
+      const agentForwarding = new AgentForwarding(client, forward);
       record.remote = remote;
+      record.remoteSockets = remoteSockets;
+      record.agentForwarding = agentForwarding;
+      const environment = connectionEnv(transport as TransportAddresses | undefined, address);
       client.on('session', (accept) => {
         const channel = accept();
-        handleSession(channel, { label, key, onChannel: watch?.channel, environment: connectionEnv(transport as TransportAddresses | undefined, address) }, record.children, session);
+        handleSession(channel, { label, key, onChannel: watch?.channel, environment, agentForwarding }, record.children, session);
         watch?.session(channel);
       });
       client.on('tcpip', (accept, reject, info) => {
         watch?.forward();
         handleDirectTcpip(accept, reject, info, forward);
+      });
+      client.on('openssh.streamlocal', (accept, reject, info) => {
+        watch?.forward();
+        handleDirectStreamLocal(accept, reject, info.socketPath, forward);
       });
       client.on('request', (accept, reject, name, info) => {
         if (name === 'tcpip-forward') {
@@ -236,7 +249,11 @@ export class SshServer {
           return void remote.add(info as { bindAddr: string; bindPort: number }, accept, reject);
         }
         if (name === 'cancel-tcpip-forward') return remote.cancel(info as { bindAddr: string; bindPort: number }) ? accept?.() : reject?.();
-        // streamlocal (ssh -R /path) is not offered.
+        if (name === 'streamlocal-forward@openssh.com') {
+          watch?.forward();
+          return remoteSockets.add((info as unknown as { socketPath: string }).socketPath, accept, reject);
+        }
+        if (name === 'cancel-streamlocal-forward@openssh.com') return remoteSockets.cancel((info as unknown as { socketPath: string }).socketPath) ? accept?.() : reject?.();
         log.info(`${label}: global request ${name} refused`);
         reject?.();
       });
@@ -248,6 +265,8 @@ export class SshServer {
       if (authorized) log.info(`${label}: connection closed; not a logout, the agent keeps waiting (shells it ran stay, detached)`);
       else log.debug(`${label}: closed`);
       record.remote?.closeAll();
+      record.remoteSockets?.closeAll();
+      record.agentForwarding?.close();
       record.sockets.destroyAll();
       watch?.closed();
       void record.children.hangUp(session.killGraceMs);

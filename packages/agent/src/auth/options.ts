@@ -4,6 +4,8 @@
 export interface KeyOptions {
   readonly noPty: boolean;
   readonly noPortForwarding: boolean;
+  /** no-agent-forwarding (or restrict): `ssh -A` is refused for this key. */
+  readonly noAgentForwarding?: boolean;
   /** Forced command: replaces whatever the client asked to run (shell, exec or subsystem). */
   readonly command?: string;
   /** `environment="NAME=value"` pairs, set in every child of this key. */
@@ -22,12 +24,12 @@ export const NO_OPTIONS: KeyOptions = { noPty: false, noPortForwarding: false, e
 
 /**
  * Options OpenSSH knows whose effect holds here by construction, so ignoring them widens nothing: the
- * agent offers no agent or X11 forwarding, no tun devices and no rc files, and accepts no FIDO (sk-)
+ * agent offers no X11 forwarding, no tun devices and no rc files, and accepts no FIDO (sk-)
  * keys or certificates. Any other option, known or not, makes the line invalid (it is refused, with a
  * warning), so a restriction is never silently dropped.
  */
 const HELD_BY_CONSTRUCTION = new Set([
-  'no-agent-forwarding', 'agent-forwarding', 'no-x11-forwarding', 'x11-forwarding', 'no-user-rc', 'user-rc',
+  'no-x11-forwarding', 'x11-forwarding', 'no-user-rc', 'user-rc',
   'no-touch-required', 'touch-required', 'verify-required', 'tunnel',
 ]);
 
@@ -87,6 +89,7 @@ function required(name: string, value: string | undefined): string {
 export function foldOptions(items: readonly [string, string | undefined][]): KeyOptions {
   let noPty = false;
   let noPortForwarding = false;
+  let noAgentForwarding = false;
   let command: string | undefined;
   let from: string[] | undefined;
   let permitOpen: string[] | undefined;
@@ -98,10 +101,13 @@ export function foldOptions(items: readonly [string, string | undefined][]): Key
     if (name === 'restrict') {
       noPty = true;
       noPortForwarding = true;
+      noAgentForwarding = true;
     } else if (name === 'no-pty') noPty = true;
     else if (name === 'pty') noPty = false;
     else if (name === 'no-port-forwarding') noPortForwarding = true;
     else if (name === 'port-forwarding') noPortForwarding = false;
+    else if (name === 'no-agent-forwarding') noAgentForwarding = true;
+    else if (name === 'agent-forwarding') noAgentForwarding = false;
     else if (name === 'command') command = required(name, value);
     else if (name === 'from') from = required(name, value).split(',').map((p) => p.trim()).filter(Boolean);
     else if (name === 'permitopen') (permitOpen ??= []).push(...required(name, value).split(',').map((p) => p.trim()));
@@ -115,5 +121,5 @@ export function foldOptions(items: readonly [string, string | undefined][]): Key
     } else if (name === 'cert-authority') throw new Error('cert-authority is not supported (certificates are not accepted)');
     else if (!HELD_BY_CONSTRUCTION.has(name)) throw new Error(`option ${JSON.stringify(rawName)} is not supported; the line is refused rather than allowed without it`);
   }
-  return { noPty, noPortForwarding, command, environment, from, permitOpen, permitListen, expiresAt };
+  return { noPty, noPortForwarding, noAgentForwarding, command, environment, from, permitOpen, permitListen, expiresAt };
 }

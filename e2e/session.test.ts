@@ -45,12 +45,13 @@ describe('session environment', () => {
 
   it('SSH_CLIENT, SSH_CONNECTION and (with a terminal) SSH_TTY are set as sshd sets them', async () => {
     const script = 'echo "$SSH_CLIENT|$SSH_CONNECTION|${SSH_TTY-unset}"';
-    // Through the relay: the client's address as the relay saw it; ports and our address unknown.
+    // Through the relay: the client's address as the relay saw it; ports and our address unknown, written
+    // as sshd writes what it cannot know.
     const plain = await ssh(agent.info, key, known, [script]);
-    expect(plain).toMatchObject({ code: 0, stdout: '127.0.0.1 0 0|127.0.0.1 0 0.0.0.0 0|unset\n' });
+    expect(plain).toMatchObject({ code: 0, stdout: '127.0.0.1 65535 65535|127.0.0.1 65535 UNKNOWN 65535|unset\n' });
     const terminal = await ssh(agent.info, key, known, [script], { extra: ['-tt'] });
     expect(terminal.code).toBe(0);
-    expect(terminal.stdout).toMatch(/^127\.0\.0\.1 0 0\|127\.0\.0\.1 0 0\.0\.0\.0 0\|\/dev\/pts\/\d+\r?\n$/);
+    expect(terminal.stdout).toMatch(/^127\.0\.0\.1 65535 65535\|127\.0\.0\.1 65535 UNKNOWN 65535\|\/dev\/pts\/\d+\r?\n$/);
   });
 
   it('LANG and LC_* from the client (SendEnv) reach the session', async () => {

@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent } from './agent';
-import { connectionEnv } from './ssh-server';
+import { Duplex } from 'node:stream';
+import { answerNonSshPeer, connectionEnv } from './ssh-server';
 import { runSsh, sshArgs, startTestAgent, tempKeys, type TempKeys } from './testing/harness';
 
 jest.setTimeout(20_000);
@@ -90,8 +91,32 @@ describe('connectionEnv', () => {
     expect(env).toEqual({ SSH_CLIENT: '127.0.0.1 50123 2222', SSH_CONNECTION: '127.0.0.1 50123 127.0.0.1 2222' });
   });
 
-  test('through the relay: the reported address, unknown ports as 0', () => {
-    expect(connectionEnv({ remotePort: -3 }, '203.0.113.9')).toEqual({ SSH_CLIENT: '203.0.113.9 0 0', SSH_CONNECTION: '203.0.113.9 0 0.0.0.0 0' });
-    expect(connectionEnv(undefined, undefined).SSH_CONNECTION).toBe('0.0.0.0 0 0.0.0.0 0');
+  test('through the relay: the reported address; what is unknown as sshd writes it', () => {
+    expect(connectionEnv({ remotePort: -3 }, '203.0.113.9')).toEqual({ SSH_CLIENT: '203.0.113.9 65535 65535', SSH_CONNECTION: '203.0.113.9 65535 UNKNOWN 65535' });
+    expect(connectionEnv(undefined, undefined).SSH_CONNECTION).toBe('UNKNOWN 65535 UNKNOWN 65535');
+  });
+});
+
+describe('answerNonSshPeer', () => {
+  const transport = () => {
+    const written: string[] = [];
+    const duplex = new Duplex({ read() {}, write(chunk: Buffer, _enc, done) { written.push(chunk.toString()); done(); } });
+    answerNonSshPeer(duplex);
+    return { duplex, written };
+  };
+
+  test('a first line that is not an SSH identification string gets sshd\'s answer', async () => {
+    const { duplex, written } = transport();
+    duplex.push(Buffer.from('GET / HTTP/1.1\r\n'));
+    await new Promise((r) => setImmediate(r));
+    expect(written).toEqual(['Invalid SSH identification string.\r\n']);
+  });
+
+  test('an SSH client, even one whose identification arrives in pieces, gets nothing extra', async () => {
+    const { duplex, written } = transport();
+    duplex.push(Buffer.from('SS'));
+    duplex.push(Buffer.from('H-2.0-OpenSSH_9.2\r\n'));
+    await new Promise((r) => setImmediate(r));
+    expect(written).toEqual([]);
   });
 });

@@ -85,20 +85,38 @@ interface TransportAddresses {
 
 /**
  * SSH_CLIENT ("ip port server-port") and SSH_CONNECTION ("ip port server-ip server-port") as sshd sets
- * them. Through the relay the client's address is the one the relay reported, and the ports and our own
- * address are unknown: 0 and 0.0.0.0 (injected transports carry a negative tag as their remote port).
+ * them. Through the relay the client's address is the one the relay reported; the ports and our own
+ * address are unknown there, written as sshd writes what it cannot know: UNKNOWN and 65535 (injected
+ * transports carry a negative tag as their remote port).
  */
 export function connectionEnv(transport: TransportAddresses | undefined, address: string | undefined): Record<string, string> {
   const unmapped = (a: string): string => a.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
-  const client = unmapped(address ?? '0.0.0.0');
+  const client = unmapped(address ?? 'UNKNOWN');
   const tcp = transport?.remotePort !== undefined && transport.remotePort > 0;
-  const clientPort = tcp ? transport!.remotePort! : 0;
-  const serverAddress = unmapped(tcp ? (bareAddress(transport!.localAddress) ?? '0.0.0.0') : '0.0.0.0');
-  const serverPort = tcp ? (transport!.localPort ?? 0) : 0;
+  const clientPort = tcp ? transport!.remotePort! : 65535;
+  const serverAddress = unmapped(tcp ? (bareAddress(transport!.localAddress) ?? 'UNKNOWN') : 'UNKNOWN');
+  const serverPort = tcp ? (transport!.localPort ?? 65535) : 65535;
   return {
     SSH_CLIENT: `${client} ${clientPort} ${serverPort}`,
     SSH_CONNECTION: `${client} ${clientPort} ${serverAddress} ${serverPort}`,
   };
+}
+
+/**
+ * As sshd: a peer whose first line is not an SSH identification string is told so before the connection
+ * closes. ssh2 closes such a transport silently (its error comes before any listener can be attached),
+ * so this looks at the first line itself; it runs before ssh2's own 'data' listener and consumes nothing.
+ */
+export function answerNonSshPeer(transport: Duplex): void {
+  let seen = '';
+  const peek = (chunk: Buffer): void => {
+    seen += chunk.toString('latin1', 0, Math.min(chunk.length, 256));
+    const newline = seen.indexOf('\n');
+    if (newline === -1 && seen.length < 4) return;
+    transport.removeListener('data', peek);
+    if (!seen.startsWith('SSH-') && transport.writable) transport.write('Invalid SSH identification string.\r\n');
+  };
+  transport.on('data', peek);
 }
 
 export const SERVER_IDENT = 'Converge_1 OpenSSH-compatible';
@@ -147,6 +165,7 @@ export class SshServer {
 
   private track(socket: Duplex, graceMs: number): void {
     this.sockets.add(socket);
+    answerNonSshPeer(socket);
     const grace = setTimeout(() => {
       if (this.loggedIn.has(socket) || this.graceUnavailable) return;
       this.options.log.info('ssh: client did not log in within the grace time; dropped');

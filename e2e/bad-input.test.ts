@@ -10,7 +10,7 @@ import { encodeMessage, PROTOCOL_VERSION } from '@converge/protocol';
 import { readChallenge, signedHello } from '../packages/relay/src/testing/agent-hello';
 import { Client } from 'ssh2';
 import WebSocket from 'ws';
-import { type AgentProc, cleanup, type Key, type RelayProc, ssh, startStack } from './harness';
+import { type AgentProc, cleanup, CLI, type Key, type RelayProc, run, ssh, startStack } from './harness';
 import { httpGet } from './probes';
 
 /** Sends raw bytes and resolves with everything the peer sent back before it closed (or after ms). */
@@ -72,6 +72,42 @@ describe('bad input', () => {
     ({ key, relay, agent, knownHosts } = await startStack(['--listen', '127.0.0.1:0']));
   });
   afterAll(cleanup);
+
+  describe('mistakes people make on the command line: one readable line and the shared exit code', () => {
+    const oneLine = (text: string) => expect(text.trim().split('\n')).toHaveLength(1);
+
+    it('wss:// to a plain relay: exit 4 (TLS) and what to do, from the agent and from wsproxy', async () => {
+      const wss = relay.wsUrl.replace(/^ws:/, 'wss:');
+      const agentRun = await run(process.execPath, [CLI.agent, wss, '--authorized-keys', key.publicKey]);
+      expect(agentRun.code).toBe(4);
+      oneLine(agentRun.stderr);
+      expect(agentRun.stderr).toContain('the relay does not speak TLS there (a plain relay is ws://, not wss://)');
+      const proxyRun = await run(process.execPath, [CLI.wsproxy, agent.info.clientUrl.replace(/^ws:/, 'wss:')], { input: '' });
+      expect(proxyRun.code).toBe(4);
+      oneLine(proxyRun.stderr);
+      expect(proxyRun.stderr).toContain('a plain relay is ws://, not wss://');
+    });
+
+    it('a missing --tls-cert file: exit 2 and which flag, not ENOENT', async () => {
+      const result = await run(process.execPath, [CLI.relay, '--port', '0', '--tls-cert', '/nonexistent/cert.pem', '--tls-key', '/nonexistent/key.pem']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe('converge-relay: --tls-cert /nonexistent/cert.pem: cannot read it (no such file)\n');
+    });
+
+    it('converge-relay token --help prints the subcommand\'s help', async () => {
+      const result = await run(process.execPath, [CLI.relay, 'token', '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: converge-relay token --secret S/);
+    });
+
+    it('an agent --listen port that is taken: exit 9, as for the relay', async () => {
+      const taken = String((agent.info as unknown as { listen: { port: number } }).listen.port);
+      const agentRun = await run(process.execPath, [CLI.agent, relay.wsUrl, '--authorized-keys', key.publicKey, '--listen', `127.0.0.1:${taken}`]);
+      expect(agentRun.code).toBe(9);
+      const relayRun = await run(process.execPath, [CLI.relay, '--host', '127.0.0.1', '--port', taken]);
+      expect(relayRun.code).toBe(9);
+    });
+  });
 
   describe('relay', () => {
     it('answers malformed HTTP with 400 and closes', async () => {
@@ -162,8 +198,10 @@ describe('bad input', () => {
 
     it('drops garbage instead of an SSH handshake, on TCP and through the relay', async () => {
       for (const junk of ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', randomBytes(64 * 1024), Buffer.concat([Buffer.from('SSH-2.0-x\r\n'), randomBytes(64 * 1024)])]) {
-        const { closed } = await rawExchange(port(), junk, 10_000);
+        const { closed, reply } = await rawExchange(port(), junk, 10_000);
         expect(closed).toBe(true);
+        // As sshd: a first line that is not SSH gets one line saying so.
+        if (typeof junk === 'string') expect(reply).toContain('Invalid SSH identification string.\r\n');
       }
       const ws = await openSocket(agent.info.clientUrl);
       const closed = closeCode(ws);

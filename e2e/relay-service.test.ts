@@ -75,7 +75,7 @@ describe('relay service', () => {
     const mint = (args: string[]) => execFileSync(process.execPath, [CLI.relay, 'token', ...args], { encoding: 'utf8' }).trim();
     const refused = async (env: NodeJS.ProcessEnv, reason: RegExp) => {
       const agent = startProcess(process.execPath, [CLI.agent, relay.wsUrl, '--authorized-keys', key.publicKey], { env, cwd: dir });
-      expect(await agent.exited).toBe(4);
+      expect(await agent.exited).toBe(6); // refused by the relay
       expect(agent.stderr()).toMatch(reason);
     };
     await refused({}, /needs an agent token/);

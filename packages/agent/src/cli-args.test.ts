@@ -25,7 +25,8 @@ test('help and version', () => {
   for (const flag of ['--id', '--authorized-keys', '--cwd', '--env', '--sftp', '--listen', '--info-file', '--log-level', '--quiet', 'CONVERGE_AUTHORIZED_KEYS', 'CONVERGE_LOG_LEVEL']) {
     expect(HELP).toContain(flag);
   }
-  expect(HELP).toMatch(/4 +rejected by the relay/);
+  expect(HELP).toMatch(/6 +refused by the relay/);
+  expect(HELP).toMatch(/9 +cannot listen/);
 });
 
 test('argument errors are AgentErrors with exit code 2', () => {

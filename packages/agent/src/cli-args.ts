@@ -1,5 +1,6 @@
 // argv + environment -> AgentConfigInput, with the help text. Pure, so CLI errors are unit-tested.
 import { parseArgs } from 'node:util';
+import { exitCodeHelp } from '@converge/protocol';
 import type { AgentConfigInput } from './config';
 import { AgentError, AgentErrorCode } from './errors';
 import { LIFECYCLE_ARG_OPTIONS, LIFECYCLE_HELP, lifecycleInputFromArgs } from './lifecycle';
@@ -76,12 +77,7 @@ command, SSH_ORIGINAL_COMMAND set), environment="NAME=value", from="pattern-list
 permitopen="host:port", permitlisten="[host:]port", expiry-time="YYYYMMDD[HHMM]". A line with any other restriction is refused (with a warning), never
 accepted without it. At most 6 authentication attempts per connection; refused logins are logged.
 
-Exit codes:
-  0  normal end (also on SIGINT/SIGTERM)
-  1  unexpected internal error
-  2  bad arguments or configuration (including: no authorized keys)
-  3  could not reach the relay
-  4  rejected by the relay
+${exitCodeHelp([0, 1, 2, 3, 4, 6, 9], { 0: 'also on SIGINT/SIGTERM', 2: 'also: no authorized keys' })}
   In run mode the job's own exit code is returned instead (128+N when a signal N ended it).
 `;
 

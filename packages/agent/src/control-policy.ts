@@ -1,10 +1,12 @@
-// Pure decisions of the relay connection: which failures are refusals (exit 4) and how long to wait
+// Pure decisions of the relay connection: which failures are refusals (exit 6) and how long to wait
 // before the next reconnect.
 import { RelayErrorCode } from '@converge/protocol';
 
 export interface AttemptFailure {
   /** A refusal: retrying will not help (bad token, forbidden). */
   readonly rejected: boolean;
+  /** TLS failed (exit 4 on the first attempt). */
+  readonly tls?: boolean;
   readonly message: string;
 }
 

@@ -125,7 +125,7 @@ test('an error message after welcome ends the agent with exit 4', async () => {
   await expect(agent.done).resolves.toBe(ExitCode.rejected);
 });
 
-test('HTTP 401 on the upgrade is exit 4, HTTP 500 and a closed port are exit 3', async () => {
+test('HTTP 401 on the upgrade is exit 6 (refused), HTTP 500 and a closed port are exit 3 (unreachable)', async () => {
   relay = await new FakeRelay({ upgradeStatus: 401 }).start();
   await expect(start()).rejects.toMatchObject({ exitCode: ExitCode.rejected, message: expect.stringContaining('401') });
   await relay.close();
@@ -136,7 +136,8 @@ test('HTTP 401 on the upgrade is exit 4, HTTP 500 and a closed port are exit 3',
   relay = undefined;
   const error = await startTestAgent({ relayUrl: `ws://127.0.0.1:${port}`, listen: undefined, authorizedKeysText: keys.publicLine('me') }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(AgentError);
-  expect(error).toMatchObject({ exitCode: ExitCode.unreachable, message: expect.stringContaining('ECONNREFUSED') });
+  expect(error).toMatchObject({ exitCode: ExitCode.unreachable, message: expect.stringContaining('connection refused') });
+  expect(ExitCode.rejected).toBe(6);
 });
 
 test('a data socket that cannot open is answered with open-failed', async () => {

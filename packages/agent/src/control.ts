@@ -2,7 +2,7 @@
 // silence detection and reconnects with backoff that reclaim the same id (the host key's signature
 // proves it is ours). Data sockets live elsewhere and survive reconnects.
 import {
-  agentUrl, type AgentInfo, type ControlMessage, decodeMessage, DEFAULT_HEARTBEAT_MS, decodeHttpError, encodeMessage,
+  agentUrl, type AgentInfo, type ControlMessage, decodeMessage, DEFAULT_HEARTBEAT_MS, decodeHttpError, describeConnectError, encodeMessage,
   escapeControl, MAX_CONTROL_MESSAGE_BYTES, MessageType, type OpenMessage, relayErrorForCloseCode, type RelayUrl, type WelcomeMessage,
 } from '@converge/protocol';
 import WebSocket from 'ws';
@@ -44,14 +44,14 @@ export class RelayControl {
 
   constructor(private readonly options: RelayControlOptions) {}
 
-  /** First connection: resolves on welcome; rejects RELAY_UNREACHABLE (exit 3) or RELAY_REJECTED (exit 4). */
+  /** First connection: resolves on welcome; rejects RELAY_UNREACHABLE (exit 3), RELAY_TLS (4) or RELAY_REJECTED (6). */
   async start(): Promise<WelcomeMessage> {
     try {
       return await this.connect(this.options.requestedId);
     } catch (failure) {
       const f = failure as AttemptFailure;
       this.closed = true;
-      throw new AgentError(f.rejected ? AgentErrorCode.RELAY_REJECTED : AgentErrorCode.RELAY_UNREACHABLE, f.message);
+      throw new AgentError(f.rejected ? AgentErrorCode.RELAY_REJECTED : f.tls ? AgentErrorCode.RELAY_TLS : AgentErrorCode.RELAY_UNREACHABLE, f.message);
     }
   }
 
@@ -96,7 +96,10 @@ export class RelayControl {
         });
         res.on('error', () => ws.terminate());
       });
-      ws.on('error', (error) => fail(attemptFailure(false, `cannot reach the relay at ${agentUrl(relay)}: ${error.message}`)));
+      ws.on('error', (error) => {
+        const failure = describeConnectError(error as NodeJS.ErrnoException, agentUrl(relay));
+        fail({ ...attemptFailure(false, failure.message), tls: failure.kind === 'tls' });
+      });
       ws.on('open', () => this.armSilence(DEFAULT_HEARTBEAT_MS));
       ws.on('ping', () => this.armSilence());
       ws.on('pong', () => this.armSilence());

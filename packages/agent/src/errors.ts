@@ -1,12 +1,16 @@
 // Typed errors of the agent, each with a stable code and the process exit code the CLI maps it to.
 
-/** Process exit codes of `converge-agent` (documented in --help). */
+import { ExitCode as Shared } from '@converge/protocol';
+
+/** The agent returns codes 0, 1, 2, 3, 4, 6 and 9 of the shared table (protocol's exit-codes.ts). */
 export const ExitCode = {
-  ok: 0,
-  internal: 1,
-  config: 2,
-  unreachable: 3,
-  rejected: 4,
+  ok: Shared.ok,
+  internal: Shared.internal,
+  config: Shared.usage,
+  unreachable: Shared.unreachable,
+  tls: Shared.tls,
+  rejected: Shared.refused,
+  listen: Shared.listen,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -15,8 +19,10 @@ export const AgentErrorCode = {
   BAD_ARGUMENT: 'BAD_ARGUMENT',
   /** No authorized key could be loaded: pass --authorized-keys or CONVERGE_AUTHORIZED_KEYS. */
   NO_AUTHORIZED_KEYS: 'NO_AUTHORIZED_KEYS',
-  /** The relay could not be reached on the first attempt (refused, DNS, TLS, HTTP error). */
+  /** The relay could not be reached on the first attempt (refused, DNS, HTTP error). */
   RELAY_UNREACHABLE: 'RELAY_UNREACHABLE',
+  /** TLS to the relay failed on the first attempt (untrusted certificate, wrong name, wss:// to plain). */
+  RELAY_TLS: 'RELAY_TLS',
   /** The relay refused this agent (HTTP 401/403 on the upgrade, or an `error` message). */
   RELAY_REJECTED: 'RELAY_REJECTED',
   /** The --listen address could not be bound. */
@@ -30,8 +36,9 @@ const EXIT_CODES: Record<AgentErrorCode, ExitCode> = {
   BAD_ARGUMENT: ExitCode.config,
   NO_AUTHORIZED_KEYS: ExitCode.config,
   RELAY_UNREACHABLE: ExitCode.unreachable,
+  RELAY_TLS: ExitCode.tls,
   RELAY_REJECTED: ExitCode.rejected,
-  LISTEN_FAILED: ExitCode.config,
+  LISTEN_FAILED: ExitCode.listen,
   INTERNAL: ExitCode.internal,
 };
 

@@ -71,6 +71,8 @@ export {
   type ReadableLike,
   type WritableLike,
 } from './endpoints';
+export { ExitCode, EXIT_CODE_MEANINGS, exitCodeHelp } from './exit-codes';
+export { describeConnectError, type ConnectFailure, type ConnectFailureKind } from './connect-errors';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_OPEN_TIMEOUT_MS, MAX_DATA_FRAME_BYTES, zeroMask } from './constants';
 export {
   API_PATHS,

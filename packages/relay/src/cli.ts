@@ -1,6 +1,6 @@
 // converge-relay: argv and environment -> RelayConfig -> startRelay, and errors -> exit codes.
 import { parseArgs } from 'node:util';
-import { isValidId, parseDuration } from '@converge/protocol';
+import { exitCodeHelp, isValidId, parseDuration } from '@converge/protocol';
 import type { RelayConfig } from './config';
 import { RelayExitCode } from './errors';
 import { createLogger, type LogFormat, type LogLevel } from './log';
@@ -75,11 +75,7 @@ Endpoints (below the base path):
   /agent, /client/<id>, /data/<connection>   websockets of agents, people, and agents' data
   /fleet/data/<connection>     a relay linking an agent's data socket to the relay its client is on
 
-Exit codes:
-  0  stopped by SIGINT or SIGTERM
-  1  internal error
-  2  bad arguments
-  3  cannot listen on the address or port
+${exitCodeHelp([0, 1, 2, 9], { 0: 'stopped by SIGINT or SIGTERM' })}
 `;
 
 class UsageError extends Error {}
@@ -176,13 +172,28 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv): Partial<
   };
 }
 
-/** `converge-relay token ...`: the minted token on stdout. */
+export const TOKEN_HELP = `Usage: converge-relay token --secret S [--id ID] [--ttl D]
+
+Mints an agent token for a relay started with --agent-token-secret S, and prints it. Agents pass it
+with --token or CONVERGE_TOKEN.
+
+Options:
+  --secret S    the relay's agent token secret                           env CONVERGE_AGENT_TOKEN_SECRET
+  --id ID       the token admits only an agent started with --id ID
+  --ttl D       the token expires after D (500ms, 30s, 10m, 1h, 1h30m; default: never)
+  -h, --help    show this help
+
+${exitCodeHelp([0, 2])}
+`;
+
+/** `converge-relay token ...`: the minted token, or this subcommand's help. */
 export function mintFromArgs(argv: string[], env: NodeJS.ProcessEnv, now = Date.now()): string {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { secret: { type: 'string' }, id: { type: 'string' }, ttl: { type: 'string' } },
+    options: { secret: { type: 'string' }, id: { type: 'string' }, ttl: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
+  if (values.help) return TOKEN_HELP.trimEnd();
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
   const secret = values.secret ?? env.CONVERGE_AGENT_TOKEN_SECRET;
   if (!secret) throw new UsageError('token: --secret (or CONVERGE_AGENT_TOKEN_SECRET) is required');

@@ -3,7 +3,19 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { RequestListener } from 'node:http';
+import { RelayConfigError } from './errors';
 import type { Logger } from './log';
+
+/** Reads a PEM file named by a flag; a missing or unreadable one is a one-line configuration error. */
+function readPem(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+    throw new RelayConfigError(`${flag} ${file}: cannot read it (${why})`);
+  }
+}
 
 const POLL_MS = 1000;
 
@@ -14,7 +26,16 @@ export function createTlsServer(
   log: Logger,
   connectionsCheckingInterval: number,
 ): { server: Server; stopWatching: () => void } {
-  const server = createHttpsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), connectionsCheckingInterval }, onRequest);
+  const cert = readPem('--tls-cert', certFile);
+  const key = readPem('--tls-key', keyFile);
+  let server: Server;
+  try {
+    server = createHttpsServer({ cert, key, connectionsCheckingInterval }, onRequest);
+  } catch (error) {
+    // OpenSSL's words ("error:0480006C:PEM routines::no start line") say little; name the flags.
+    const why = String((error as Error).message).replace(/^error:[0-9A-F]+:/, '');
+    throw new RelayConfigError(`--tls-cert ${certFile} / --tls-key ${keyFile}: not a usable PEM certificate and key (${why})`);
+  }
   const reload = () => {
     try {
       server.setSecureContext({ cert: readFileSync(certFile), key: readFileSync(keyFile) });

@@ -1,7 +1,7 @@
 // converge-wsproxy: an OpenSSH ProxyCommand. argv -> runProxy(stdin, stdout) -> exit code; every
 // failure is one line on stderr.
 import { parseArgs } from 'node:util';
-import { escapeControl, parseDuration } from '@converge/protocol';
+import { escapeControl, exitCodeHelp, parseDuration } from '@converge/protocol';
 import { trustedCertificates } from './ca';
 import { ProxyError, ProxyExitCode } from './errors';
 import { runProxy } from './proxy';
@@ -36,16 +36,7 @@ Options:
   -h, --help           show this help
   -V, --version        show the version
 
-Exit codes:
-  0  the session ended
-  1  internal error
-  2  bad arguments or URL
-  3  the relay could not be reached (refused, unknown host, timeout)
-  4  TLS failed (untrusted certificate, wrong host name)
-  5  the relay has no agent with this id
-  6  the relay refused or failed the connection (token, limits, agent did not answer, shutdown)
-  7  the connection was lost during the session
-  8  the agent's host key is not the one given with --host-key
+${exitCodeHelp([0, 1, 2, 3, 4, 5, 6, 7, 8], { 0: 'the session ended' })}
 `;
 
 function fail(message: string, exitCode: number): never {

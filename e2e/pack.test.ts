@@ -1,12 +1,48 @@
-// What `npx` will get: npm pack the three CLIs, install the tarballs into an empty directory, and use
-// only what was installed: --help of each, and one real session where ssh runs the ssh command the
-// installed agent printed (its `npx -y @converge/wsproxy` resolves to the installed tarball).
+// What `npx` will get: npm pack every published package (the three CLIs and @converge/protocol), check
+// each tarball's file list and metadata, install them into an empty directory, and use only what was
+// installed: --help of each CLI, the protocol library from require(), and one real session where ssh runs
+// the ssh command the installed agent printed (its `npx -y @converge/wsproxy` resolves to the tarball).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, makeKey, ROOT, run, startProcess, tempDir, waitFor } from './harness';
 
 const PACKAGES = ['agent', 'relay', 'wsproxy'] as const;
+const PUBLISHED = [...PACKAGES, 'protocol'] as const;
+
+/** Exactly what each tarball holds: a CLI is its one bundle; no sources, tests or test support. */
+const FILES: Record<(typeof PUBLISHED)[number], string[]> = {
+  agent: ['README.md', 'dist/cli.js', 'package.json'],
+  relay: ['README.md', 'dist/cli.js', 'package.json'],
+  wsproxy: ['README.md', 'dist/cli.js', 'package.json'],
+  protocol: ['README.md', 'dist/index.d.mts', 'dist/index.d.ts', 'dist/index.js', 'dist/index.js.map', 'dist/index.mjs', 'dist/index.mjs.map', 'package.json'],
+};
+
+/** `npm pack --dry-run --json` of one workspace package. */
+function packList(name: string): { files: string[]; manifest: Record<string, unknown> } {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '-w', `@converge/${name}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const [entry] = JSON.parse(out) as { files: { path: string }[] }[];
+  return { files: entry!.files.map((f) => f.path).sort(), manifest: JSON.parse(readFileSync(join(ROOT, 'packages', name, 'package.json'), 'utf8')) };
+}
+
+describe.each(PUBLISHED)('the @converge/%s tarball', (name) => {
+  it('holds exactly its files, and says what it is and where it lives', () => {
+    const { files, manifest } = packList(name);
+    expect(files).toEqual(FILES[name]);
+    expect(manifest).toMatchObject({
+      description: expect.stringMatching(/\w/),
+      license: 'MIT',
+      repository: { type: 'git', url: expect.stringMatching(/^git\+https:\/\//), directory: `packages/${name}` },
+      homepage: expect.stringMatching(/^https:\/\//),
+      bugs: { url: expect.stringMatching(/^https:\/\//) },
+      keywords: expect.arrayContaining(['ssh']),
+    });
+    expect(manifest.private).toBeUndefined();
+    const readme = readFileSync(join(ROOT, 'packages', name, 'README.md'), 'utf8');
+    expect(readme).toMatch(new RegExp(`^# @converge/${name}\n`));
+    expect(readme).toContain('```'); // one example
+  });
+});
 
 describe('packed tarballs', () => {
   let app: string;
@@ -14,11 +50,11 @@ describe('packed tarballs', () => {
 
   beforeAll(() => {
     const out = tempDir('converge-pack-');
-    for (const name of PACKAGES) {
+    for (const name of PUBLISHED) {
       execFileSync('npm', ['pack', '--silent', '--pack-destination', out, '-w', `@converge/${name}`], { cwd: ROOT, stdio: 'ignore' });
     }
     const tarballs = readdirSync(out).filter((file) => file.endsWith('.tgz')).map((file) => join(out, file));
-    expect(tarballs).toHaveLength(3);
+    expect(tarballs).toHaveLength(PUBLISHED.length);
     app = join(out, 'app');
     execFileSync('mkdir', ['-p', app]);
     writeFileSync(join(app, 'package.json'), '{ "private": true }\n');
@@ -32,6 +68,13 @@ describe('packed tarballs', () => {
       expect(manifest.dependencies ?? {}).toEqual({});
       expect(manifest.scripts?.install ?? manifest.scripts?.postinstall).toBeUndefined();
     }
+  });
+
+  it('the installed @converge/protocol works from require() and import', () => {
+    const script = `const p = require('@converge/protocol'); console.log(p.clientUrl(p.parseRelayUrl('wss://r.example'), 'abcd-efgh-jkmn-pqrs'), p.ExitCode.listen);
+import('@converge/protocol').then((m) => console.log(typeof m.decodeMessage));`;
+    const stdout = execFileSync(process.execPath, ['-e', script], { cwd: app, encoding: 'utf8' });
+    expect(stdout).toBe('wss://r.example/client/abcd-efgh-jkmn-pqrs 9\nfunction\n');
   });
 
   it.each(PACKAGES)('converge-%s --help and --version work from the installed tarball', async (name) => {

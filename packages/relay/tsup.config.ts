@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
-import { cliConfig, libraryConfig } from "../../tsup.shared";
+import { cliConfig } from "../../tsup.shared";
 
-export default defineConfig([libraryConfig(true), cliConfig()]);
+// A CLI only: dist/cli.js bundles everything it runs (no library entry; the package's code ships once).
+export default defineConfig([{ ...cliConfig(), clean: true }]);

@@ -6,11 +6,14 @@ export const CI_SYSTEMS = ['github', 'gitlab', 'shell', 'powershell', 'cmd'] as 
 export const CLIENT_SYSTEMS = ['linux', 'macos', 'windows'] as const;
 export const KEY_SOURCES = ['github', 'paste', 'file'] as const;
 export const START_CONDITIONS = ['failure', 'always'] as const;
+/** `step`: the agent is a step of its own after the build; `wrap`: it runs the build (run mode). */
+export const START_MODES = ['step', 'wrap'] as const;
 
 export type CiSystem = (typeof CI_SYSTEMS)[number];
 export type ClientSystem = (typeof CLIENT_SYSTEMS)[number];
 export type KeySource = (typeof KEY_SOURCES)[number];
 export type StartCondition = (typeof START_CONDITIONS)[number];
+export type StartMode = (typeof START_MODES)[number];
 
 /** Query parameter names; the form fields carry the same names. */
 export const CHOICE_PARAMS = {
@@ -21,6 +24,8 @@ export const CHOICE_PARAMS = {
   publicKey: 'key',
   keyFile: 'file',
   when: 'when',
+  mode: 'mode',
+  buildCommand: 'cmd',
   id: 'id',
   hostKey: 'hostkey',
 } as const;
@@ -42,6 +47,9 @@ export interface UsageChoices {
   readonly publicKey: string;
   readonly keyFile: string;
   readonly when: StartCondition;
+  readonly mode: StartMode;
+  /** The build command run mode wraps; `''` until given (a placeholder stands). */
+  readonly buildCommand: string;
   /** `''`: the agent generates an id. */
   readonly id: string;
   /** The host key fingerprint the job printed (`SHA256:...`), `''` until the person pastes it. */
@@ -57,6 +65,8 @@ export const DEFAULT_CHOICES: UsageChoices = {
   publicKey: '',
   keyFile: '',
   when: 'failure',
+  mode: 'step',
+  buildCommand: '',
   id: '',
   hostKey: '',
   problems: [],
@@ -77,6 +87,11 @@ export function isGithubLogin(value: string): boolean {
 
 export function isPublicKeyLine(value: string): boolean {
   return value.length <= MAX_KEY_LENGTH && PUBLIC_KEY.test(value);
+}
+
+/** A build command: one line of shell, no control characters. */
+export function isBuildCommand(value: string): boolean {
+  return value.length <= MAX_PATH_LENGTH && !CONTROL_CHARACTERS.test(value);
 }
 
 export function isKeyFilePath(value: string): boolean {
@@ -108,6 +123,8 @@ export function parseUsageChoices(query: URLSearchParams): UsageChoices {
       : '';
   const keyFile = keys === 'file' ? text('keyFile', isKeyFilePath, 'A path may not hold control characters.') : '';
   const id = text('id', (value) => isValidId(value.toLowerCase()), 'An id has 3-63 characters: a-z, 0-9 and inner "-".');
+  const mode = pick(START_MODES, query.get(CHOICE_PARAMS.mode), DEFAULT_CHOICES.mode);
+  const buildCommand = mode === 'wrap' ? text('buildCommand', isBuildCommand, 'A build command is one line, without control characters.') : '';
   const hostKey = text('hostKey', isHostKeyFingerprint, 'Not a host key fingerprint: paste the "SHA256:..." the job printed after "Host key:".');
   return {
     ci: pick(CI_SYSTEMS, query.get(CHOICE_PARAMS.ci), DEFAULT_CHOICES.ci),
@@ -117,6 +134,8 @@ export function parseUsageChoices(query: URLSearchParams): UsageChoices {
     publicKey,
     keyFile,
     when: pick(START_CONDITIONS, query.get(CHOICE_PARAMS.when), DEFAULT_CHOICES.when),
+    mode,
+    buildCommand,
     id: id.toLowerCase(),
     hostKey,
     problems,

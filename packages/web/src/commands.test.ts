@@ -161,9 +161,50 @@ describe('buildCommands: Windows shells', () => {
 
 describe('buildCommands: placeholders and notes', () => {
   it('shows placeholders for missing values and asks for them', () => {
-    const commands = buildCommands(choices({ keys: 'github' }), relay);
+    const commands = buildCommands(choices({ ci: 'gitlab', keys: 'github' }), relay);
     expect(commands.job.text).toContain('--github-user <your-github-user>');
     expect(commands.notes.join('\n')).toMatch(/Fill in your GitHub user name/);
+  });
+
+  it('on GitHub Actions, access defaults to the workflow\'s actor, written for GitHub to expand', () => {
+    const commands = buildCommands(choices({ ci: 'github', keys: 'github' }), relay);
+    expect(commands.job.text).toContain('npx -y @converge/agent wss://relay.example.com/cv --github-user "${{ github.actor }}"');
+    expect(commands.notes.join('\n')).toMatch(/whoever started the workflow run \(`github.actor`\)/);
+    // A named user replaces the actor, and stays escaped like any value.
+    expect(buildCommands(choices({ ci: 'github', keys: 'github', user: 'octocat' }), relay).job.text).toContain('--github-user octocat');
+  });
+});
+
+describe('buildCommands: run mode wraps the build command', () => {
+  const wrap = (ci: string, cmd = 'npm test && echo "ok $HOME"') => buildCommands(choices({ ci, keys: 'github', user: 'octocat', mode: 'wrap', cmd }), relay);
+
+  it('GitHub: the build step itself, always run, its exit code kept', () => {
+    const { job, notes } = wrap('github');
+    expect(job.text).toBe([
+      '- name: Build (Converge opens a shell if it fails)',
+      '  shell: bash',
+      '  run: |',
+      `    npx -y @converge/agent run wss://relay.example.com/cv --github-user octocat --when failure -- sh -c 'npm test && echo "ok $HOME"'`,
+    ].join('\n'));
+    expect(notes.join('\n')).toMatch(/keeps its exit code/);
+  });
+
+  it('GitLab: in script, not after_script', () => {
+    expect(wrap('gitlab').job.text).toMatch(/^your-job:.*\n {2}script:\n {4}- \|\n {6}npx -y @converge\/agent run .* --when failure -- sh -c 'npm test && echo "ok \$HOME"'$/s);
+  });
+
+  it('shell, PowerShell and cmd run the command with their own shell', () => {
+    expect(wrap('shell').job.text).toMatch(/^# Run this instead of the build command: .*\nnpx -y @converge\/agent run .* -- sh -c 'npm test && echo "ok \$HOME"'$/);
+    // PowerShell would take a bare -- and -NoProfile for itself: quoted, they reach npx.
+    expect(wrap('powershell').job.text).toContain(`--when failure '--' powershell '-NoProfile' '-Command' 'npm test && echo "ok $HOME"'`);
+    expect(wrap('cmd').job.text).toContain(`call npx -y @converge/agent run wss://relay.example.com/cv --github-user octocat --when failure -- cmd /d /c "npm test && echo ""ok $HOME"""`);
+  });
+
+  it('asks for the command until given; --when follows the choice', () => {
+    const empty = buildCommands(choices({ ci: 'github', keys: 'github', user: 'octocat', mode: 'wrap', when: 'always' }), relay);
+    expect(empty.job.text).toContain('--when always -- sh -c <your build command>');
+    expect(empty.notes.join('\n')).toMatch(/Fill in your build command/);
+    expect(choices({ mode: 'wrap', cmd: 'a\u0007b' }).problems).toEqual([{ field: 'buildCommand', message: expect.stringMatching(/one line/) }]);
   });
 
   it('explains custom ids and passes problems on', () => {

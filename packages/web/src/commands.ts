@@ -53,10 +53,13 @@ function commandLine(args: readonly Arg[], quote: (value: string) => string): st
   return args.map((arg) => render(arg, quote)).join(' ');
 }
 
+/** In a GitHub Actions step, the login of whoever started the run: access limited to them by default. */
+const GITHUB_ACTOR: Placeholder = { placeholder: '"${{ github.actor }}"' };
+
 function keyArgs(choices: UsageChoices): Arg[] {
   switch (choices.keys) {
     case 'github':
-      return ['--github-user', choices.githubUser || { placeholder: '<your-github-user>' }];
+      return ['--github-user', choices.githubUser || (choices.ci === 'github' ? GITHUB_ACTOR : { placeholder: '<your-github-user>' })];
     case 'file':
       return ['--authorized-keys', choices.keyFile || { placeholder: '<path-to-authorized_keys>' }];
     case 'paste':
@@ -64,8 +67,25 @@ function keyArgs(choices: UsageChoices): Arg[] {
   }
 }
 
+/** The build command as the CI's shell runs it: the agent's run mode takes a program, not a shell line. */
+function buildCommandArgs(choices: UsageChoices): Arg[] {
+  const command: Arg = choices.buildCommand || { placeholder: '<your build command>' };
+  if (choices.ci === 'powershell') return ['powershell', '-NoProfile', '-Command', command];
+  if (choices.ci === 'cmd') return ['cmd', '/d', '/c', command];
+  return ['sh', '-c', command];
+}
+
 function agentArgs(choices: UsageChoices, wsBase: string): Arg[] {
-  return ['npx', '-y', '@converge/agent', wsBase, ...keyArgs(choices), ...(choices.id ? ['--id', choices.id] : [])];
+  const common = [...keyArgs(choices), ...(choices.id ? ['--id', choices.id] : [])];
+  if (choices.mode === 'wrap') {
+    return ['npx', '-y', '@converge/agent', 'run', wsBase, ...common, '--when', choices.when, '--', ...buildCommandArgs(choices)];
+  }
+  return ['npx', '-y', '@converge/agent', wsBase, ...common];
+}
+
+/** A placeholder in a GitHub step stays as written (the actor expression must reach GitHub unescaped). */
+function githubCommandLine(args: readonly Arg[]): string {
+  return args.map((arg) => (typeof arg === 'string' ? escapeGithubExpressions(quotePosix(arg)) : arg.placeholder)).join(' ');
 }
 
 /** The pasted key for CONVERGE_AUTHORIZED_KEYS, or undefined when keys come from elsewhere. */
@@ -80,20 +100,31 @@ function indent(text: string, spaces: number): string {
 
 function githubStep(choices: UsageChoices, wsBase: string): string {
   const key = keyEnv(choices);
-  const run = commandLine(agentArgs(choices, wsBase), quotePosix);
+  const run = githubCommandLine(agentArgs(choices, wsBase));
+  const wrap = choices.mode === 'wrap';
   return [
-    '- name: Debug with Converge',
-    `  if: \${{ ${choices.when}() }}`,
+    wrap ? '- name: Build (Converge opens a shell if it fails)' : '- name: Debug with Converge',
+    // Wrapped, the step is the build itself: it always runs, and its exit code is the build's.
+    ...(wrap ? [] : [`  if: \${{ ${choices.when}() }}`]),
     '  shell: bash',
     ...(key ? ['  env:', `    ${AUTHORIZED_KEYS_ENV}: ${render(key, (v) => quoteYaml(escapeGithubExpressions(v)))}`] : []),
     '  run: |',
-    indent(escapeGithubExpressions(run), 4),
+    indent(run, 4),
   ].join('\n');
 }
 
 function gitlabJob(choices: UsageChoices, wsBase: string): string {
   const key = keyEnv(choices);
   const run = commandLine(agentArgs(choices, wsBase), quotePosix);
+  if (choices.mode === 'wrap') {
+    return [
+      'your-job:  # the job to debug; keep its image',
+      ...(key ? ['  variables:', `    ${AUTHORIZED_KEYS_ENV}: ${render(key, (v) => quoteYaml(escapeGitlabVariable(v)))}`] : []),
+      '  script:',
+      '    - |',
+      indent(run, 6),
+    ].join('\n');
+  }
   const script =
     choices.when === 'failure' ? ['if [ "$CI_JOB_STATUS" = failed ]; then', `  ${run}`, 'fi'].join('\n') : run;
   return [
@@ -112,10 +143,16 @@ const WHEN_COMMENT = {
   always: 'Run this at the end of the job.',
 } as const;
 
+/** The comment above the job's lines. */
+function whenComment(choices: UsageChoices): string {
+  if (choices.mode === 'wrap') return `Run this instead of the build command: it runs it and keeps its exit code${choices.when === 'failure' ? '; a failure opens the shell.' : ', then opens the shell.'}`;
+  return WHEN_COMMENT[choices.when];
+}
+
 function shellLines(choices: UsageChoices, wsBase: string): string {
   const key = keyEnv(choices);
   return [
-    `# ${WHEN_COMMENT[choices.when]}`,
+    `# ${whenComment(choices)}`,
     ...(key ? [`export ${AUTHORIZED_KEYS_ENV}=${render(key, quotePosix)}`] : []),
     commandLine(agentArgs(choices, wsBase), quotePosix),
   ].join('\n');
@@ -124,7 +161,7 @@ function shellLines(choices: UsageChoices, wsBase: string): string {
 function powershellLines(choices: UsageChoices, wsBase: string): string {
   const key = keyEnv(choices);
   return [
-    `# ${WHEN_COMMENT[choices.when]}`,
+    `# ${whenComment(choices)}`,
     ...(key ? [`$env:${AUTHORIZED_KEYS_ENV} = ${render(key, powerShellString)}`] : []),
     commandLine(agentArgs(choices, wsBase), quotePowerShellArg),
   ].join('\n');
@@ -133,7 +170,7 @@ function powershellLines(choices: UsageChoices, wsBase: string): string {
 function cmdLines(choices: UsageChoices, wsBase: string): string {
   const key = keyEnv(choices);
   return [
-    `REM ${WHEN_COMMENT[choices.when]}`,
+    `REM ${whenComment(choices)}`,
     ...(key ? [`set ${AUTHORIZED_KEYS_ENV}=${render(key, escapeCmdSetValue)}`] : []),
     `call ${commandLine(agentArgs(choices, wsBase), quoteCmd)}`,
   ].join('\n');
@@ -142,7 +179,11 @@ function cmdLines(choices: UsageChoices, wsBase: string): string {
 function jobSnippet(choices: UsageChoices, wsBase: string): UsageCommands['job'] {
   switch (choices.ci) {
     case 'github':
-      return { title: 'Add this step at the end of your GitHub Actions job', language: 'yaml', text: githubStep(choices, wsBase) };
+      return {
+        title: choices.mode === 'wrap' ? 'Use this step for your build in your GitHub Actions job' : 'Add this step at the end of your GitHub Actions job',
+        language: 'yaml',
+        text: githubStep(choices, wsBase),
+      };
     case 'gitlab':
       return { title: 'Add this to your GitLab CI job', language: 'yaml', text: gitlabJob(choices, wsBase) };
     case 'shell':
@@ -211,12 +252,21 @@ function notes(choices: UsageChoices): string[] {
     list.push(
       choices.githubUser
         ? `Every key listed at https://github.com/${choices.githubUser}.keys can log in.`
-        : 'Fill in your GitHub user name above: its public keys (https://github.com/NAME.keys) can log in.',
+        : choices.ci === 'github'
+          ? 'Only the keys of whoever started the workflow run (`github.actor`) can log in; name a GitHub user above to let someone else in.'
+          : 'Fill in your GitHub user name above: its public keys (https://github.com/NAME.keys) can log in.',
     );
   } else if (choices.keys === 'paste') {
     list.push(choices.publicKey ? 'A public key is no secret: it may sit in the CI file.' : 'Paste your public key above (the one line in `~/.ssh/id_ed25519.pub`).');
   } else {
     list.push('The file lies on the CI machine (for example in your repository), in authorized_keys format: one key per line.');
+  }
+  if (choices.mode === 'wrap') {
+    list.push(
+      choices.buildCommand
+        ? 'The build runs exactly as before and the job keeps its exit code, even if the relay cannot be reached.'
+        : 'Fill in your build command above; it runs exactly as before and the job keeps its exit code.',
+    );
   }
   if (choices.ci === 'github') list.push('GitHub-hosted runners come with Node.js; self-hosted ones need Node.js 18 or later for npx.');
   if (choices.ci === 'gitlab') {

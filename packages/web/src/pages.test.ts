@@ -30,8 +30,10 @@ describe('renderUsagePage', () => {
     const html = usage('ci=gitlab&keys=github&user=octocat&id=my-build');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<form class="card choices" id="choices" method="get" action="/cv/">');
-    expect(html.match(/<fieldset>/g)).toHaveLength(4);
-    expect(html.match(/<legend>/g)).toHaveLength(4);
+    expect(html.match(/<fieldset>/g)).toHaveLength(5);
+    expect(html.match(/<legend>/g)).toHaveLength(5);
+    expect(html).toContain('<input type="radio" name="mode" id="mode-step" value="step" checked>');
+    expect(html).toContain('<label for="field-buildCommand">Build command</label>');
     expect(html).toContain('<input type="radio" name="ci" id="ci-gitlab" value="gitlab" checked>');
     expect(html).toContain('<label for="ci-gitlab">GitLab CI</label>');
     expect(html).toContain('id="field-githubUser" name="user" value="octocat"');

@@ -94,6 +94,11 @@ function renderForm(choices: UsageChoices, query: URLSearchParams, basePath: str
 <h2>Your setup</h2>
 <fieldset><legend>Where does the job run?</legend>${radios('ci', CI_LABELS, choices.ci)}</fieldset>
 <fieldset><legend>Who may log in?</legend><div class="options stack">${keys.join('')}</div></fieldset>
+<fieldset><legend>How does the agent start?</legend><div class="options stack">
+<div class="option"><input type="radio" name="mode" id="mode-step" value="step"${choices.mode === 'step' ? ' checked' : ''}><label for="mode-step">As a step after the build</label></div>
+<div class="option"><input type="radio" name="mode" id="mode-wrap" value="wrap"${choices.mode === 'wrap' ? ' checked' : ''}><label for="mode-wrap">Wrapping the build command (it runs as before and keeps its exit code)</label>
+<div class="detail"><label for="field-buildCommand">Build command</label>${textInput('buildCommand', query, p, 'placeholder="npm test" maxlength="1024"')}</div></div>
+</div></fieldset>
 <fieldset><legend>When should the job wait for you?</legend>${radios('when', WHEN_LABELS, choices.when)}</fieldset>
 <fieldset><legend>Your computer</legend>${radios('os', OS_LABELS, choices.os)}</fieldset>
 <div class="field"><label for="field-id">Session id (optional)</label>${textInput('id', query, p, 'placeholder="my-build" maxlength="63"')}

@@ -1,5 +1,6 @@
 import { AgentError } from './errors';
-import { HELP, parseCliArgs } from './cli-args';
+import { helpMentionsEveryOption } from '@converge/cli-kit';
+import { AGENT_OPTIONS, HELP, parseCliArgs } from './cli-args';
 
 const run = (argv: string[], env: Record<string, string> = {}) => {
   const command = parseCliArgs(argv, env);
@@ -56,4 +57,35 @@ test('issue 3 flags: forges, shells, env file, forwarding', () => {
   for (const flag of ['--github-user', '--gitlab-user', '--github-url', '--gitlab-url', '--shells', '--env-file', '--no-forwarding', 'CONVERGE_GITHUB_URL', 'CONVERGE_GITLAB_URL']) {
     expect(HELP).toContain(flag);
   }
+});
+
+test('the help and the option table agree', () => {
+  expect(helpMentionsEveryOption(HELP, { ...AGENT_OPTIONS, when: { type: 'string' } }, ['allow-shell', 'allow-forwarding'])).toEqual([]);
+});
+
+test('a mistyped flag or command gets a suggestion, exit code 2', () => {
+  const message = (argv: string[]): string => {
+    try {
+      parseCliArgs(argv, {});
+    } catch (error) {
+      expect((error as AgentError).exitCode).toBe(2);
+      return (error as Error).message;
+    }
+    throw new Error('no error');
+  };
+  expect(message(['wss://x', '--gihub-user', 'me'])).toBe('unknown option --gihub-user (did you mean --github-user?) (see --help)');
+  expect(message(['wss://x', '--idle-timout', '5m'])).toBe('unknown option --idle-timout (did you mean --idle-timeout?) (see --help)');
+  expect(message(['rnu', 'wss://x'])).toBe('unknown command rnu (did you mean run?) (see --help)');
+});
+
+test('completion: a script, and the flags', () => {
+  const script = parseCliArgs(['completion'], { SHELL: '/bin/bash' });
+  expect(script.kind === 'completion' && script.text).toContain('converge-agent --get-yargs-completions');
+  const flags = parseCliArgs(['--get-yargs-completions', 'converge-agent', '--idle'], {});
+  expect(flags.kind === 'completion' && flags.text.split('\n')).toEqual(expect.arrayContaining(['--idle-timeout', '--github-user', '--no-forwarding']));
+});
+
+test('CONVERGE_TOKEN and CONVERGE_LOG_LEVEL are defaults; the session variables CONVERGE_ID and agentdir are not', () => {
+  expect(run(['ws://x'], { CONVERGE_TOKEN: 't', CONVERGE_ID: 'other-agent' })).toMatchObject({ token: 't', id: undefined });
+  expect(run(['ws://x', '--token', 'flag'], { CONVERGE_TOKEN: 't' }).token).toBe('flag');
 });

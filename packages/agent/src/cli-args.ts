@@ -1,15 +1,18 @@
-// argv + environment -> AgentConfigInput, with the help text. Pure, so CLI errors are unit-tested.
-import { parseArgs } from 'node:util';
+// argv + environment -> AgentConfigInput, with the option table and the help text. Parsing is
+// @converge/cli-kit's (yargs); this module names the flags and maps them onto the config.
+import { readFileSync } from 'node:fs';
+import { CommandLineError, parseCommandLine, type OptionTable } from '@converge/cli-kit';
 import { exitCodeHelp } from '@converge/protocol';
 import type { AgentConfigInput } from './config';
 import { AgentError, AgentErrorCode } from './errors';
-import { LIFECYCLE_ARG_OPTIONS, LIFECYCLE_HELP, lifecycleInputFromArgs } from './lifecycle';
+import { LIFECYCLE_HELP, LIFECYCLE_OPTIONS, lifecycleInputFromArgs } from './lifecycle';
 import type { LogLevel } from './log';
 import { RUN_HELP } from './job';
 import type { SftpMode } from './sftp';
 
 export const HELP = `Usage: converge-agent <relay-url> [options]
        converge-agent run <relay-url> [options] [--when failure|always|during] -- <command...>
+       converge-agent completion    print a bash or zsh completion script (source it from ~/.bashrc)
 
 Runs an SSH server inside this job and connects it out to a Converge relay, so a person can open a real
 shell here with plain OpenSSH. The relay only pipes encrypted bytes.
@@ -84,7 +87,35 @@ ${exitCodeHelp([0, 1, 2, 3, 4, 6, 9], { 0: 'also on SIGINT/SIGTERM', 2: 'also: n
 export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
+  | { readonly kind: 'completion'; readonly text: string }
   | { readonly kind: 'run'; readonly config: AgentConfigInput };
+
+/** Every flag of `converge-agent`, and the CONVERGE_* variables that give its default. */
+export const AGENT_OPTIONS = {
+  id: { type: 'string' },
+  'authorized-keys': { type: 'string', multiple: true },
+  'github-user': { type: 'string', multiple: true },
+  'gitlab-user': { type: 'string', multiple: true },
+  'github-url': { type: 'string', env: ['CONVERGE_GITHUB_URL'] },
+  'gitlab-url': { type: 'string', env: ['CONVERGE_GITLAB_URL'] },
+  cwd: { type: 'string' },
+  shells: { type: 'string', multiple: true },
+  env: { type: 'string', multiple: true },
+  'env-file': { type: 'string' },
+  'no-forwarding': { type: 'boolean' },
+  'gateway-ports': { type: 'string' },
+  'accept-env': { type: 'string', multiple: true },
+  sftp: { type: 'string' },
+  listen: { type: 'string' },
+  'info-file': { type: 'string' },
+  token: { type: 'string', env: ['CONVERGE_TOKEN'] },
+  'log-level': { type: 'string', env: ['CONVERGE_LOG_LEVEL'] },
+  quiet: { type: 'boolean' },
+  ...LIFECYCLE_OPTIONS,
+} as const satisfies OptionTable;
+
+/** `run` is dispatched by cli.ts; it is listed here for suggestions and completion. */
+export const AGENT_COMMANDS = ['run'] as const;
 
 function bad(message: string): AgentError {
   return new AgentError(AgentErrorCode.BAD_ARGUMENT, `${message} (see --help)`);
@@ -93,70 +124,47 @@ function bad(message: string): AgentError {
 export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        id: { type: 'string' },
-        'authorized-keys': { type: 'string', multiple: true },
-        'github-user': { type: 'string', multiple: true },
-        'gitlab-user': { type: 'string', multiple: true },
-        'github-url': { type: 'string' },
-        'gitlab-url': { type: 'string' },
-        cwd: { type: 'string' },
-        shells: { type: 'string', multiple: true },
-        env: { type: 'string', multiple: true },
-        'env-file': { type: 'string' },
-        'no-forwarding': { type: 'boolean' },
-        'gateway-ports': { type: 'string' },
-        'accept-env': { type: 'string', multiple: true },
-        sftp: { type: 'string' },
-        listen: { type: 'string' },
-        'info-file': { type: 'string' },
-        token: { type: 'string' },
-        'log-level': { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-        ...LIFECYCLE_ARG_OPTIONS,
-      },
+    parsed = parseCommandLine({ program: 'converge-agent', options: AGENT_OPTIONS, commands: AGENT_COMMANDS }, argv, env, {
+      readFile: (path) => readFileSync(path, 'utf8'),
+      shell: env.SHELL,
     });
   } catch (error) {
-    throw bad((error as Error).message.split('\n')[0]!);
+    if (error instanceof CommandLineError) throw bad(error.message);
+    throw error;
   }
-  const { values, positionals } = parsed;
-  if (values.help) return { kind: 'help' };
-  if (values.version) return { kind: 'version' };
+  if (parsed.kind !== 'values') return parsed;
+  const texts = (name: keyof typeof AGENT_OPTIONS): readonly string[] | undefined => parsed.values[name] as readonly string[] | undefined;
+  const text = (name: keyof typeof AGENT_OPTIONS): string | undefined => parsed.values[name] as string | undefined;
+  const { positionals } = parsed;
   if (positionals.length > 1) throw bad(`expected one relay URL, got ${positionals.length} arguments`);
   const relayUrl = positionals[0];
-  if (relayUrl === undefined && values.listen === undefined) throw bad('missing <relay-url>');
+  if (relayUrl === undefined && text('listen') === undefined) throw bad('missing <relay-url>');
   return {
     kind: 'run',
     config: {
       relayUrl,
-      id: values.id,
-      authorizedKeysFiles: values['authorized-keys'] ?? [],
+      id: text('id'),
+      authorizedKeysFiles: texts('authorized-keys') ?? [],
       authorizedKeysText: env.CONVERGE_AUTHORIZED_KEYS,
-      githubUsers: values['github-user'] ?? [],
-      gitlabUsers: values['gitlab-user'] ?? [],
-      githubUrl: values['github-url'] ?? (env.CONVERGE_GITHUB_URL || undefined),
-      gitlabUrl: values['gitlab-url'] ?? (env.CONVERGE_GITLAB_URL || undefined),
-      cwd: values.cwd,
-      shells: values.shells ?? [],
+      githubUsers: texts('github-user') ?? [],
+      gitlabUsers: texts('gitlab-user') ?? [],
+      githubUrl: text('github-url'),
+      gitlabUrl: text('gitlab-url'),
+      cwd: text('cwd'),
+      shells: texts('shells') ?? [],
       environment: env,
-      env: values.env ?? [],
-      envFile: values['env-file'],
-      forwarding: !values['no-forwarding'],
-      gatewayPorts: values['gateway-ports'] as AgentConfigInput['gatewayPorts'],
-      acceptEnv: values['accept-env'],
-      sftp: values.sftp as SftpMode | undefined,
-      listen: values.listen,
-      infoFile: values['info-file'],
-      token: values.token ?? (env.CONVERGE_TOKEN || undefined),
-      logLevel: (values['log-level'] ?? (env.CONVERGE_LOG_LEVEL || undefined)) as LogLevel | undefined,
-      quiet: values.quiet ?? false,
-      lifecycle: lifecycleInputFromArgs(values),
+      env: texts('env') ?? [],
+      envFile: text('env-file'),
+      forwarding: parsed.values['no-forwarding'] !== true,
+      gatewayPorts: text('gateway-ports') as AgentConfigInput['gatewayPorts'],
+      acceptEnv: texts('accept-env'),
+      sftp: text('sftp') as SftpMode | undefined,
+      listen: text('listen'),
+      infoFile: text('info-file'),
+      token: text('token'),
+      logLevel: text('log-level') as LogLevel | undefined,
+      quiet: parsed.values.quiet === true,
+      lifecycle: lifecycleInputFromArgs(parsed.values),
     },
   };
 }

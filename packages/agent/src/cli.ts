@@ -29,6 +29,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${AGENT_VERSION}\n`);
     return ExitCode.ok;
   }
+  if (command.kind === 'completion') {
+    process.stdout.write(command.text);
+    return ExitCode.ok;
+  }
   const input = command.config;
   const cwd = resolve(input.cwd ?? process.cwd());
   const output = (text: string): boolean => process.stdout.write(text);

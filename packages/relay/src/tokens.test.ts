@@ -1,4 +1,4 @@
-import { mintFromArgs } from './cli';
+import { mintFromArgs } from './cli/args';
 import { AddressLimiter, RefusalLog } from './limits';
 import type { Logger } from './log';
 import { checkAgentToken, mintAgentToken } from './tokens';

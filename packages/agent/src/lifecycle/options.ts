@@ -1,5 +1,6 @@
 // The lifecycle flags (--connect-timeout, --idle-timeout, --warn-at, --max-duration, --epilogue): their
-// parseArgs spec, defaults, validation and help text, kept out of cli-args/config so those stay small.
+// option table, defaults, validation and help text, kept out of cli-args/config so those stay small.
+import type { OptionTable, OptionValues } from '@converge/cli-kit';
 import { formatDuration, parseDuration } from '@converge/protocol';
 import { AgentError, AgentErrorCode } from '../errors';
 import type { LifecycleConfig } from './decisions';
@@ -31,7 +32,7 @@ export const LIFECYCLE_DEFAULTS = {
   remindEveryMs: 5 * 60_000,
 } as const;
 
-export const LIFECYCLE_ARG_OPTIONS = {
+export const LIFECYCLE_OPTIONS = {
   'connect-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'warn-at': { type: 'string' },
@@ -39,7 +40,7 @@ export const LIFECYCLE_ARG_OPTIONS = {
   hold: { type: 'boolean' },
   epilogue: { type: 'string' },
   'remind-every': { type: 'string' },
-} as const;
+} as const satisfies OptionTable;
 
 export const LIFECYCLE_HELP = `Ending (durations: 500ms, 30s, 10m, 1h30m, or seconds):
   --connect-timeout D         nobody logged in within D after the agent is ready: exit 0 (default 10m)
@@ -101,9 +102,9 @@ export function resolveLifecycle(input: LifecycleInput | LifecycleSettings = {})
   };
 }
 
-/** parseArgs values -> LifecycleInput (strings stay strings: resolveLifecycle reports bad ones). */
-export function lifecycleInputFromArgs(values: Partial<Record<keyof typeof LIFECYCLE_ARG_OPTIONS, string | boolean | (string | boolean)[]>>): LifecycleInput {
-  const text = (name: keyof typeof LIFECYCLE_ARG_OPTIONS): string | undefined => {
+/** Parsed flag values -> LifecycleInput (strings stay strings: resolveLifecycle reports bad ones). */
+export function lifecycleInputFromArgs(values: OptionValues): LifecycleInput {
+  const text = (name: keyof typeof LIFECYCLE_OPTIONS): string | undefined => {
     const value = values[name];
     return typeof value === 'string' ? value : undefined;
   };

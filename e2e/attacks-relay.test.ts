@@ -3,10 +3,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encodeMessage } from '@converge/protocol';
 import WebSocket from 'ws';
-import { readChallenge, signedHello } from '../packages/relay/src/testing/agent-hello';
 import { type AgentProc, cleanup, type Key, knownHostsFor, type RelayProc, ssh, startAgent, startRelay, startStack, waitFor } from './harness';
 import { httpGet, metric } from './probes';
 import { clientFrame, rawWebSocket } from './raw-ws';
+import { readChallenge, signedHello } from '@converge/testkit';
 
 const ESC = '\x1b';
 

@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { encodeMessage, PROTOCOL_VERSION } from '@converge/protocol';
-import { readChallenge, signedHello } from '../packages/relay/src/testing/agent-hello';
 import { Client } from 'ssh2';
 import WebSocket from 'ws';
 import { type AgentProc, cleanup, CLI, type Key, type RelayProc, run, ssh, startStack } from './harness';
 import { httpGet } from './probes';
+import { readChallenge, signedHello } from '@converge/testkit';
 
 /** Sends raw bytes and resolves with everything the peer sent back before it closed (or after ms). */
 function rawExchange(port: number, bytes: string | Buffer, ms = 5000): Promise<{ reply: string; closed: boolean }> {

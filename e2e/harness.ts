@@ -5,6 +5,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { waitFor as waitUntil } from '@converge/testkit';
 
 export const ROOT = resolve(__dirname, '..');
 export const CLI = {
@@ -67,17 +68,9 @@ export function startProcess(command: string, args: string[], options: { env?: N
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000, proc?: Proc): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) {
-      const output = proc ? `\nstdout:\n${proc.stdout()}\nstderr:\n${proc.stderr()}` : '';
-      throw new Error(`timed out waiting for ${what}${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** testkit's waitFor, with the process whose output explains a timeout. */
+export function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000, proc?: Proc): Promise<T> {
+  return waitUntil(what, probe, { timeoutMs, detail: proc ? () => `stdout:\n${proc.stdout()}\nstderr:\n${proc.stderr()}` : undefined });
 }
 
 export interface RelayProc extends Proc {

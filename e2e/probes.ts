@@ -1,6 +1,6 @@
 // What the fault, load, bad-input and security tests look at from outside the processes: /proc (fds,
 // children, RSS), the relay's /metrics and /api/sessions, a capturing TCP proxy, and a stalled SSH client.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Client } from 'ssh2';
@@ -9,26 +9,7 @@ import type { AgentInfo } from './harness';
 
 export const MiB = 1024 * 1024;
 
-export function fdCount(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
-}
-
-export function rssKiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-}
-
-/** Direct children of a process, from every thread's children list. */
-export function childPids(pid: number): number[] {
-  const pids: number[] = [];
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      pids.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-    } catch {
-      // the thread ended while we looked
-    }
-  }
-  return pids;
-}
+export { childPids, fdCount, rssKiB } from '@converge/testkit';
 
 /** GET without keep-alive, so the probe itself leaves no socket open in the relay (fd counts stay true). */
 export function httpGet(url: string): Promise<{ status: number; body: string }> {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { hostKeyAlias, MessageType } from '@converge/protocol';
 import type { Agent } from './agent';
 import { AgentError, ExitCode } from './errors';
-import { FakeRelay } from './testing/fake-relay';
-import { captureLog, runSsh, sshArgs, startTestAgent, tempKeys, type TempKeys } from './testing/harness';
 import type { Logger } from './log';
+import { FakeRelay, captureLog, runSsh, sshArgs, startTestAgent, tempKeys, type TempKeys } from '@converge/testkit';
+import { startAgent } from './agent';
 
 jest.setTimeout(20_000);
 
@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 const start = (extra: Record<string, unknown> = {}, output?: (text: string) => void, log?: Logger) =>
-  startTestAgent({ relayUrl: relay!.url, listen: undefined, authorizedKeysText: keys.publicLine('me'), ...extra }, { output, ...(log ? { log } : {}) });
+  startTestAgent(startAgent, { relayUrl: relay!.url, listen: undefined, authorizedKeysText: keys.publicLine('me'), ...extra }, { output, ...(log ? { log } : {}) });
 
 /** ssh through the fake relay's TCP port (it stands in for wsproxy). */
 function sshViaRelay(a: Agent, command: string) {
@@ -134,7 +134,7 @@ test('HTTP 401 on the upgrade is exit 6 (refused), HTTP 500 and a closed port ar
   const port = relay.port;
   await relay.close();
   relay = undefined;
-  const error = await startTestAgent({ relayUrl: `ws://127.0.0.1:${port}`, listen: undefined, authorizedKeysText: keys.publicLine('me') }).catch((e: unknown) => e);
+  const error = await startTestAgent(startAgent, { relayUrl: `ws://127.0.0.1:${port}`, listen: undefined, authorizedKeysText: keys.publicLine('me') }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(AgentError);
   expect(error).toMatchObject({ exitCode: ExitCode.unreachable, message: expect.stringContaining('connection refused') });
   expect(ExitCode.rejected).toBe(6);

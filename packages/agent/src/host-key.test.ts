@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempKeys } from './testing/harness';
 import { parseAuthorizedKeys } from './auth/authorized-keys';
 import { generateHostKey, knownHostsLine } from './host-key';
 import { hostKeyAlias } from '@converge/protocol';
+import { tempKeys } from '@converge/testkit';
 
 test('fingerprints match ssh-keygen -lf, for the host key and for authorized keys', () => {
   const keys = tempKeys(['me']);

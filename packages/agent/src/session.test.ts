@@ -4,7 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
 import type { Agent } from './agent';
-import { startTestAgent, tempKeys, type TempKeys } from './testing/harness';
+import { startTestAgent, tempKeys, type TempKeys } from '@converge/testkit';
+import { startAgent } from './agent';
 
 jest.setTimeout(20_000);
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
   keys = tempKeys(['me']);
   const file = join(keys.dir, 'authorized_keys');
   writeFileSync(file, `${keys.publicLine('me')}\n`);
-  agent = await startTestAgent({ authorizedKeysFiles: [file] });
+  agent = await startTestAgent(startAgent, { authorizedKeysFiles: [file] });
 });
 afterAll(async () => {
   await agent.close();

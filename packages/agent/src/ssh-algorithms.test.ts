@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { SERVER_KEX, serverCiphers } from './ssh-algorithms';
-import { runSsh, sshArgs, startTestAgent, tempKeys } from './testing/harness';
+import { runSsh, sshArgs, startTestAgent, tempKeys } from '@converge/testkit';
+import { startAgent } from './agent';
 
 test('chacha20-poly1305 is offered only with ssh2\'s native binding; AES-GCM and CTR always', () => {
   expect(serverCiphers(false)).toEqual(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr']);
@@ -10,7 +11,7 @@ test('chacha20-poly1305 is offered only with ssh2\'s native binding; AES-GCM and
 
 test('OpenSSH negotiates AES without chacha20, and a client that insists on DH group exchange gets a clear refusal', async () => {
   const keys = tempKeys(['me']);
-  const agent = await startTestAgent({ authorizedKeysText: keys.publicLine('me') });
+  const agent = await startTestAgent(startAgent, { authorizedKeysText: keys.publicLine('me') });
   try {
     const base = sshArgs(agent, keys.key('me'), keys.dir);
     const verbose = await runSsh([...base, '-v', 'u@127.0.0.1', 'true']);

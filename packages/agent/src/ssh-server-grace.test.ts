@@ -10,7 +10,7 @@ import { AccessPolicy } from './forward/policy';
 import { AuthorizedKeys, textKeySource } from './auth/key-source';
 import { createLogger } from './log';
 import { LOGIN_GRACE_MS, RELAY_LOGIN_GRACE_MS, SshServer } from './ssh-server';
-import { tempKeys, type TempKeys } from './testing/harness';
+import { tempKeys, type TempKeys } from '@converge/testkit';
 
 jest.setTimeout(20_000);
 

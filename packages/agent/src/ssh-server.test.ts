@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Agent } from './agent';
 import { Duplex } from 'node:stream';
 import { answerNonSshPeer, connectionEnv } from './ssh-server';
-import { runSsh, sshArgs, startTestAgent, tempKeys, type TempKeys } from './testing/harness';
+import { runSsh, sshArgs, startTestAgent, tempKeys, type TempKeys } from '@converge/testkit';
+import { startAgent } from './agent';
 
 jest.setTimeout(20_000);
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  agent = await startTestAgent({ authorizedKeysFiles: [file], env: ['FROM_AGENT=yes'] });
+  agent = await startTestAgent(startAgent, { authorizedKeysFiles: [file], env: ['FROM_AGENT=yes'] });
 });
 
 afterAll(async () => {

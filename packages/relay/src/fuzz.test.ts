@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { startRelay, type Relay } from './server';
-import { handshake } from './testing/agent-hello';
+import { handshake } from '@converge/testkit';
 
 /** Sends raw bytes, resolves with what came back once the relay closed (or after `ms`). */
 function exchange(port: number, bytes: Buffer, ms = 1500): Promise<string> {

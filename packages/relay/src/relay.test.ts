@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { decodeMessage, encodeMessage, type ControlMessage, type WelcomeMessage } from '@converge/protocol';
 import WebSocket from 'ws';
 import { startRelay, type Relay } from './server';
-import { readChallenge, signedHello, testHostKey, type TestHostKey } from './testing/agent-hello';
+import { readChallenge, signedHello, testHostKey, type TestHostKey } from '@converge/testkit';
 
 interface ScriptedAgent {
   control: WebSocket;

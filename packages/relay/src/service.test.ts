@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { encodeMessage, type ControlMessage } from '@converge/protocol';
 import WebSocket from 'ws';
 import { startRelay, type Relay } from './server';
-import { handshake } from './testing/agent-hello';
 import { mintAgentToken } from './tokens';
+import { handshake } from '@converge/testkit';
 
 const AGENT = { hostname: 'ci-host', os: 'linux', arch: 'x64', user: 'runner', cwd: '/work', version: 'test' };
 

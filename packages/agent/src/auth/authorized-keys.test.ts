@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempKeys, type TempKeys } from '../testing/harness';
 import { describeKey, parseAuthorizedKeys } from './authorized-keys';
 import { addressMatches } from './from';
 import { foldOptions, splitOptions } from './options';
+import { tempKeys, type TempKeys } from '@converge/testkit';
 
 let keys: TempKeys;
 const typed: Record<string, string> = {};

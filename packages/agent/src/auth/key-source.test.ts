@@ -1,7 +1,8 @@
 // The key file is watched: a key added can log in at once, a removed one cannot start new connections.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSsh, sshArgs, startTestAgent, tempKeys } from '../testing/harness';
+import { runSsh, sshArgs, startTestAgent, tempKeys } from '@converge/testkit';
+import { startAgent } from '../agent';
 
 jest.setTimeout(20_000);
 
@@ -9,7 +10,7 @@ test('adding and removing a key in the watched file takes effect without a resta
   const keys = tempKeys(['first', 'second']);
   const file = join(keys.dir, 'authorized_keys');
   writeFileSync(file, `${keys.publicLine('first')}\n`);
-  const agent = await startTestAgent({ authorizedKeysFiles: [file], watchKeys: true });
+  const agent = await startTestAgent(startAgent, { authorizedKeysFiles: [file], watchKeys: true });
   try {
     const as = (name: string) => runSsh([...sshArgs(agent, keys.key(name), keys.dir), 'u@127.0.0.1', 'echo ok']);
     expect((await as('second')).code).toBe(255);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tempKeys, type TempKeys } from '../testing/harness';
 import { fetchText, forgeKeysUrl, FORGE_USER_PATTERN, urlKeySource } from './url-key-source';
+import { tempKeys, type TempKeys } from '@converge/testkit';
 
 let keys: TempKeys;
 let server: Server;

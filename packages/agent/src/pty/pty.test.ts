@@ -3,10 +3,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent } from '../agent';
-import { runSsh, sshArgs, startTestAgent, tempKeys, type TempKeys } from '../testing/harness';
 import { loadNodePty } from './node-pty';
 import { PtyBackend } from './types';
 import { clampSize } from './types';
+import { runSsh, sshArgs, startTestAgent, tempKeys, type TempKeys, waitFor } from '@converge/testkit';
+import { startAgent } from '../agent';
 
 jest.setTimeout(20_000);
 
@@ -20,25 +21,14 @@ beforeAll(() => {
 });
 afterAll(() => keys.cleanup());
 
-function waitFor(read: () => string, pattern: RegExp, ms = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = setInterval(() => {
-      if (pattern.test(read())) {
-        clearInterval(tick);
-        resolve();
-      } else if (Date.now() - started > ms) {
-        clearInterval(tick);
-        reject(new Error(`timed out waiting for ${pattern} in ${JSON.stringify(read())}`));
-      }
-    }, 20);
-  });
+function waitForText(read: () => string, pattern: RegExp): Promise<boolean> {
+  return waitFor(String(pattern), () => pattern.test(read()), { timeoutMs: 5000, detail: () => `output: ${JSON.stringify(read())}` });
 }
 
 describe.each([PtyBackend.nodePty, PtyBackend.script])('terminal backend %s', (backend) => {
   let agent: Agent;
   beforeAll(async () => {
-    agent = await startTestAgent({ authorizedKeysFiles: [file] }, { ptyBackend: backend });
+    agent = await startTestAgent(startAgent, { authorizedKeysFiles: [file] }, { ptyBackend: backend });
   });
   afterAll(() => agent.close());
 
@@ -49,12 +39,12 @@ describe.each([PtyBackend.nodePty, PtyBackend.script])('terminal backend %s', (b
     let text = '';
     term.onData((d) => (text += d));
     const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
-    await waitFor(() => text, /30 100/);
+    await waitForText(() => text, /30 100/);
     expect(text).toMatch(/\/dev\/pts\/\d+/);
     term.resize(120, 40);
     // The resize travels as a window-change (and, for `script`, an `stty -F`): ask until it shows.
     const ask = setInterval(() => term.write('\r'), 150);
-    await waitFor(() => text, /40 120/).finally(() => clearInterval(ask));
+    await waitForText(() => text, /40 120/).finally(() => clearInterval(ask));
     term.write('\x04');
     expect(await exited).toBe(0);
   });

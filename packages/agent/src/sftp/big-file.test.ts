@@ -3,8 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findSystemSftpServer } from './find-server';
-import { sha256File, sftpBatch, writeRandomFile } from './test-clients';
-import { startTestServer } from './test-server';
+import { sha256File, sftpBatch, writeRandomFile, startTestServer } from '@converge/testkit';
+import { attachSftp } from './index';
 
 const MIB = Number(process.env.CONVERGE_SFTP_BIG_MIB ?? 64);
 const modes = findSystemSftpServer() ? (['builtin', 'system'] as const) : (['builtin'] as const);
@@ -12,7 +12,7 @@ const modes = findSystemSftpServer() ? (['builtin', 'system'] as const) : (['bui
 test(`${MIB} MiB random file: put and get back byte-identical (${modes.join(', ')})`, async () => {
   const rates: string[] = [];
   for (const mode of modes) {
-    const server = await startTestServer({ mode });
+    const server = await startTestServer({ attach: attachSftp, mode });
     try {
       const local = join(server.root, 'local');
       await mkdir(local);

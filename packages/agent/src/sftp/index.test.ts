@@ -3,8 +3,8 @@ import SftpClient from 'ssh2-sftp-client';
 import { readFile } from 'node:fs/promises';
 import { chooseSftpBackend } from './index';
 import { findSystemSftpServer } from './find-server';
-import { sftpBatch } from './test-clients';
-import { startTestServer } from './test-server';
+import { sftpBatch, startTestServer } from '@converge/testkit';
+import { attachSftp } from './index';
 
 test('chooseSftpBackend', () => {
   expect(chooseSftpBackend('builtin', '/x/sftp-server')).toBe('builtin');
@@ -15,7 +15,7 @@ test('chooseSftpBackend', () => {
 });
 
 test('auto without sftp-server serves with the built-in server and says so', async () => {
-  const server = await startTestServer({ mode: 'auto', sftpServerPath: null });
+  const server = await startTestServer({ attach: attachSftp, mode: 'auto', sftpServerPath: null });
   try {
     expect((await sftpBatch(server, ['pwd'])).code).toBe(0);
     expect(server.logs.join('\n')).toContain('sftp: serving with the built-in server');
@@ -25,7 +25,7 @@ test('auto without sftp-server serves with the built-in server and says so', asy
 });
 
 (findSystemSftpServer() ? test : test.skip)('auto with sftp-server uses it', async () => {
-  const server = await startTestServer({ mode: 'auto' });
+  const server = await startTestServer({ attach: attachSftp, mode: 'auto' });
   try {
     expect((await sftpBatch(server, ['pwd'])).code).toBe(0);
     expect(server.logs.join('\n')).toContain('sftp: serving with the system sftp-server');
@@ -35,7 +35,7 @@ test('auto without sftp-server serves with the built-in server and says so', asy
 });
 
 test('system without sftp-server refuses the subsystem with a warning', async () => {
-  const server = await startTestServer({ mode: 'system', sftpServerPath: null });
+  const server = await startTestServer({ attach: attachSftp, mode: 'system', sftpServerPath: null });
   const client = new SftpClient();
   try {
     await expect(
@@ -49,7 +49,7 @@ test('system without sftp-server refuses the subsystem with a warning', async ()
 });
 
 test('a vanished sftp-server binary closes the channel instead of hanging', async () => {
-  const server = await startTestServer({ mode: 'system', sftpServerPath: '/nonexistent/sftp-server' });
+  const server = await startTestServer({ attach: attachSftp, mode: 'system', sftpServerPath: '/nonexistent/sftp-server' });
   try {
     const result = await sftpBatch(server, ['pwd'], { timeoutMs: 10_000 });
     expect(result.code).not.toBe(0);

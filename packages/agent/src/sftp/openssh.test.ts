@@ -4,8 +4,8 @@ import { lstat, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { findSystemSftpServer } from './find-server';
-import { scp, sftpBatch } from './test-clients';
-import { startTestServer, type TestServer } from './test-server';
+import { scp, sftpBatch, startTestServer, type TestServer } from '@converge/testkit';
+import { attachSftp } from './index';
 
 const modes = findSystemSftpServer() ? (['builtin', 'system'] as const) : (['builtin'] as const);
 if (modes.length === 1) {
@@ -18,7 +18,7 @@ describe.each(modes)('OpenSSH clients, %s mode', (mode) => {
   let local: string;
 
   beforeEach(async () => {
-    server = await startTestServer({ mode });
+    server = await startTestServer({ attach: attachSftp, mode });
     local = join(server.root, 'local');
     await mkdir(local);
   });

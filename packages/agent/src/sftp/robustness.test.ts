@@ -6,24 +6,23 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { findSystemSftpServer } from './find-server';
 import { MAX_READ_LENGTH } from './builtin/files';
-import { childPids, openFdsUnder, sftpBatch, sshOptions, waitFor, writeRandomFile } from './test-clients';
-import { PKT, RawSftp, packet, statusOf, str, stringOf, u32, u64 } from './test-raw-sftp';
-import { startTestServer, type TestServer } from './test-server';
+import { childPidsNamed, openFdsUnder, sftpBatch, sshOptions, waitFor, writeRandomFile, PKT, RawSftp, packet, statusOf, str, stringOf, u32, u64, startTestServer, type TestServer } from '@converge/testkit';
+import { attachSftp } from './index';
 
 const STATUS = { OK: 0, EOF: 1, NO_SUCH_FILE: 2, FAILURE: 4, BAD_MESSAGE: 5, OP_UNSUPPORTED: 8 };
 const modes = findSystemSftpServer() ? (['builtin', 'system'] as const) : (['builtin'] as const);
 
 async function released(server: TestServer, mode: 'builtin' | 'system'): Promise<boolean> {
   return mode === 'builtin'
-    ? waitFor(async () => (await openFdsUnder(server.home)).length === 0)
-    : waitFor(async () => (await childPids('sftp-server')).length === 0);
+    ? waitFor('the handles to close', async () => (await openFdsUnder(server.home)).length === 0, { timeoutMs: 5000 })
+    : waitFor('sftp-server to exit', () => childPidsNamed('sftp-server').length === 0, { timeoutMs: 5000 });
 }
 
 describe('built-in server under hostile requests', () => {
   let server: TestServer;
   let raw: RawSftp;
   beforeEach(async () => {
-    server = await startTestServer({ mode: 'builtin' });
+    server = await startTestServer({ attach: attachSftp, mode: 'builtin' });
     await writeFile(join(server.home, 'f'), Buffer.alloc(600 * 1024, 1));
     raw = await RawSftp.open(server);
   });
@@ -129,13 +128,13 @@ describe('built-in server under hostile requests', () => {
     for (let i = 0; i < 20; i++) await open(i + 1, 'f');
     expect((await openFdsUnder(server.home)).length).toBe(20);
     raw.conn.destroy();
-    expect(await waitFor(async () => (await openFdsUnder(server.home)).length === 0)).toBe(true);
+    await waitFor('the handles to close', async () => (await openFdsUnder(server.home)).length === 0, { timeoutMs: 5000 });
   });
 });
 
 describe.each(modes)('%s mode: a client killed mid-put', (mode) => {
   test('leaves the server serving and releases the session', async () => {
-    const server = await startTestServer({ mode });
+    const server = await startTestServer({ attach: attachSftp, mode });
     try {
       const local = join(server.root, 'local');
       await mkdir(local);
@@ -147,8 +146,7 @@ describe.each(modes)('%s mode: a client killed mid-put', (mode) => {
         stdio: 'ignore',
         detached: true,
       });
-      const started = await waitFor(async () => (await stat(join(server.home, 'big.bin')).catch(() => undefined))?.size! > 1 << 20, 10_000);
-      expect(started).toBe(true);
+      await waitFor('the upload to start', async () => (await stat(join(server.home, 'big.bin')).catch(() => undefined))?.size! > 1 << 20, { timeoutMs: 10_000 });
       process.kill(-(child.pid as number), 'SIGKILL');
       await new Promise((resolve) => child.once('close', resolve));
       expect((await stat(join(server.home, 'big.bin'))).size).toBeLessThan(256 * 1024 * 1024);

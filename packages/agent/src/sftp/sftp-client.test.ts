@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import SftpClient from 'ssh2-sftp-client';
 import { findSystemSftpServer } from './find-server';
-import { sha256File, writeRandomFile } from './test-clients';
-import { startTestServer, type TestServer } from './test-server';
+import { sha256File, writeRandomFile, startTestServer, type TestServer } from '@converge/testkit';
+import { attachSftp } from './index';
 
 const modes = findSystemSftpServer() ? (['builtin', 'system'] as const) : (['builtin'] as const);
 
@@ -26,7 +26,7 @@ describe.each(modes)('ssh2-sftp-client, %s mode', (mode) => {
   let client: SftpClient;
 
   beforeEach(async () => {
-    server = await startTestServer({ mode });
+    server = await startTestServer({ attach: attachSftp, mode });
     client = await connect(server);
   });
   afterEach(async () => {

@@ -1,11 +1,10 @@
-// Test-only helpers: run the real OpenSSH sftp/scp against a TestServer, make and hash files, inspect fds.
+// The real OpenSSH clients in tests: ssh against an agent listening on 127.0.0.1 with its host key
+// pinned, and sftp/scp against a TestServer.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
-import type { TestServer } from './test-server';
+import type { TestServer } from './ssh-server';
 
 export interface RunResult {
   readonly code: number | null;
@@ -66,57 +65,42 @@ export function scp(server: TestServer, args: string[], opts: { cwd?: string; ti
   return run('scp', ['-q', ...sshOptions(server), '-P', String(server.port), ...mapped], opts);
 }
 
-export async function writeRandomFile(path: string, bytes: number): Promise<string> {
-  const hash = createHash('sha256');
-  const out = createWriteStream(path);
-  const chunk = 1024 * 1024;
-  for (let done = 0; done < bytes; done += chunk) {
-    const data = randomBytes(Math.min(chunk, bytes - done));
-    hash.update(data);
-    if (!out.write(data)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  out.end();
-  await finished(out);
-  return hash.digest('hex');
+/** What sshArgs needs of an agent: its id, known_hosts line and the address it listens on. */
+export interface ListeningAgent {
+  readonly id: string;
+  readonly info: { readonly knownHostsLine: string; readonly listen?: { readonly port: number } };
 }
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const input = createReadStream(path);
-  input.on('data', (d) => hash.update(d));
-  await finished(input);
-  return hash.digest('hex');
+/** ssh options pinning the agent's host key under its id, with one identity and no config file. */
+export function sshArgs(agent: ListeningAgent, keyPath: string, dir: string): string[] {
+  const knownHosts = join(dir, `known_hosts_${agent.id}`);
+  writeFileSync(knownHosts, `${agent.info.knownHostsLine}\n`);
+  return [
+    '-F', '/dev/null',
+    '-o', `UserKnownHostsFile=${knownHosts}`,
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'BatchMode=yes',
+    '-o', 'IdentitiesOnly=yes',
+    '-o', `IdentityFile=${keyPath}`,
+    '-o', `HostKeyAlias=${agent.id}`,
+    '-o', 'ConnectTimeout=5',
+    '-p', String(agent.info.listen!.port),
+  ];
 }
 
-/** This process's open file descriptors that point under `dir` (handles the built-in server holds). */
-export async function openFdsUnder(dir: string): Promise<string[]> {
-  const fds = await readdir('/proc/self/fd');
-  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
-  return targets.filter((t) => t.startsWith(dir));
-}
-
-/** Pids of this process's children whose command is `name` (e.g. sftp-server). */
-export async function childPids(name: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid ...
-      const match = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
-      if (match && match[1] === name && Number(match[2]) === process.pid) pids.push(Number(entry));
-    } catch {
-      // the process went away
-    }
-  }
-  return pids;
-}
-
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
+/** Runs ssh with `input` on its stdin; killed after timeoutMs (default 8 s). */
+export function runSsh(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn('ssh', [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 8000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
 }

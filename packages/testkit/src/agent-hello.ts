@@ -1,4 +1,4 @@
-// Test support: the agent's side of the handshake, for relay tests that script an agent over a real
+// The agent's side of the handshake, for relay tests that script an agent over a real
 // websocket. Waits for the relay's challenge and answers with a hello signed by an ed25519 host key.
 import { once } from 'node:events';
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';

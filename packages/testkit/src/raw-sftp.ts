@@ -1,8 +1,8 @@
-// Test-only: an SFTP v3 client that writes hand-made packets on a raw `sftp` subsystem channel, to send
+// An SFTP v3 client that writes hand-made packets on a raw `sftp` subsystem channel, to send
 // what well-behaved clients never do (bad handles, absurd lengths, malformed packets).
 import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel } from 'ssh2';
-import type { TestServer } from './test-server';
+import type { TestServer } from './ssh-server';
 
 export const PKT = {
   INIT: 1, VERSION: 2, OPEN: 3, CLOSE: 4, READ: 5, WRITE: 6, LSTAT: 7, FSTAT: 8, SETSTAT: 9, FSETSTAT: 10,

@@ -1,15 +1,14 @@
-// Test-only harness: an ssh2 server on 127.0.0.1 whose sessions call attachSftp, plus an OpenSSH key for it.
+// A bare ssh2 server on 127.0.0.1:0 that admits one generated key and serves SFTP on each session with
+// the function the test gives (the agent's attachSftp), keeping what it logged in memory.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { Server, utils, type Connection } from 'ssh2';
-import winston, { type Logger } from 'winston';
-import { generateHostKey } from '../host-key';
-import { attachSftp, type SftpMode } from './index';
+import { Server, utils, type Connection, type Session } from 'ssh2';
+import type winston from 'winston';
+import { captureLogWithMeta } from './log';
 
 const execFileAsync = promisify(execFile);
 
@@ -25,26 +24,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export interface TestServerOptions {
-  readonly mode: SftpMode;
+/** How the test serves SFTP on each session: the agent's attachSftp and the mode to give it. */
+export interface TestServerOptions<Mode extends string> {
+  readonly attach: (session: Session, options: { mode: Mode; cwd: string; env: NodeJS.ProcessEnv; log: winston.Logger; sftpServerPath?: string | null }) => void;
+  readonly mode: Mode;
+  /** null: as if no system sftp-server existed; a path: that binary; absent: found on PATH. */
   readonly sftpServerPath?: string | null;
 }
 
-function memoryLogger(lines: string[]): Logger {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8').trimEnd());
-      done();
-    },
-  });
-  return winston.createLogger({
-    level: 'debug',
-    format: winston.format.printf(({ level, message, ...meta }) => `${level} ${String(message)} ${JSON.stringify(meta)}`),
-    transports: [new winston.transports.Stream({ stream: sink })],
-  });
-}
-
-export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+export async function startTestServer<Mode extends string>(options: TestServerOptions<Mode>): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'converge-sftp-'));
   const home = join(root, 'home');
   await execFileAsync('mkdir', ['-p', home]);
@@ -52,9 +40,9 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test', '-f', keyPath]);
   const allowed = utils.parseKey(await readFile(`${keyPath}.pub`, 'utf8'));
   if (allowed instanceof Error) throw allowed;
-  const hostKey = generateHostKey().privateKey;
+  const hostKey = utils.generateKeyPairSync('ed25519').private;
   const logs: string[] = [];
-  const log = memoryLogger(logs);
+  const log = captureLogWithMeta(logs);
   const connections = new Set<Connection>();
 
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
@@ -73,14 +61,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       ctx.accept();
     });
     client.on('session', (accept) => {
-      const session = accept();
-      attachSftp(session, {
-        mode: options.mode,
-        cwd: home,
-        env: process.env,
-        log,
-        ...(options.sftpServerPath !== undefined ? { sftpServerPath: options.sftpServerPath } : {}),
-      });
+      const { attach, mode, sftpServerPath } = options;
+      attach(accept(), { mode, cwd: home, env: process.env, log, ...(sftpServerPath !== undefined ? { sftpServerPath } : {}) });
     });
   });
   const tcp = createServer((socket) => {

@@ -1,9 +1,11 @@
 // Issue 5 page proofs in real headless Chromium (Debian's chromium, driven by playwright-core): the
 // usage form writes commands that, pasted, really connect to an agent; the sessions page shows an agent
-// and its client appear and leave, live, without a reload.
+// and its client appear and leave, live, without a reload. Run mode (the build command wrapped, its exit
+// code kept) and GitHub Actions' default of the workflow actor's keys are checked in the browser too.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { childPids } from './probes';
 import { cleanup, knownHostsFor, makeKey, npxShim, run, ssh, startAgent, startProcess, startRelay, stop, tempDir, waitFor } from './harness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -76,6 +78,45 @@ describe('pages in a real browser', () => {
     const viaConfig = await run('sh', ['-c', `${short.trim().replace(/^ssh /, `ssh -F ${configFile} `)} 'echo config-ok'`], { env: { PATH } });
     expect(viaConfig.stdout).toBe('config-ok\n');
     await stop(agent);
+  });
+
+  it('run mode: the pasted job command runs the build command given on the page and keeps its exit code', async () => {
+    const dir = tempDir();
+    const key = makeKey(dir, 'person');
+    const PATH = `${npxShim()}:${process.env.PATH}`;
+    const relay = await startRelay();
+    const page = await open('/', relay.url);
+    await page.check('#ci-shell');
+    await page.check('#os-linux');
+    await page.check('#keys-paste');
+    await page.fill('input[name="key"]', key.publicLine);
+    await page.check('#mode-wrap');
+    await page.fill('input[name="cmd"]', "echo 'built by the page'; exit 3");
+    await page.waitForFunction(() => document.querySelector('#job-code')?.textContent?.includes('built by the page'));
+    const job = (await page.textContent('#job-code'))!;
+    expect(job).toMatch(/ run .* -- /);
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+
+    const agent = startProcess('sh', ['-c', job], { env: { PATH }, cwd: dir });
+    await waitFor('the build to run and the failure to open a session', () => /built by the page/.test(agent.stdout()) && /is ready/.test(agent.stdout()), 20_000, agent);
+    // Nobody logs in; the agent is cancelled: the build's own exit code comes back through the step's shell.
+    const [agentPid] = childPids(agent.child.pid!);
+    process.kill(agentPid!, 'SIGTERM');
+    expect(await agent.exited).toBe(3);
+  });
+
+  it('GitHub Actions: only the keys of the workflow actor by default, a named user instead when given', async () => {
+    const relay = await startRelay();
+    const page = await open('/', relay.url);
+    await page.check('#ci-github');
+    await page.check('#keys-github');
+    await page.fill('input[name="user"]', '');
+    await page.waitForFunction(() => document.querySelector('#job-code')?.textContent?.includes('github.actor'));
+    expect(await page.textContent('#job-code')).toContain('--github-user "${{ github.actor }}"');
+    await page.fill('input[name="user"]', 'octocat');
+    await page.waitForFunction(() => document.querySelector('#job-code')?.textContent?.includes('--github-user octocat'));
+    expect(await page.textContent('#job-code')).not.toContain('github.actor');
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
   });
 
   it('the sessions link the relay prints opens the page live, without asking for the token', async () => {

@@ -100,6 +100,8 @@ export async function startAgent(relayUrl: string, args: string[], env: NodeJS.P
   const infoFile = join(dir, 'info.json');
   const proc = startProcess(process.execPath, [CLI.agent, relayUrl, '--info-file', infoFile, ...(hold ? ['--hold'] : []), ...args], { env, cwd: cwd ?? dir });
   const info = await waitFor('agent to register', () => existsSync(infoFile) && (JSON.parse(readFileSync(infoFile, 'utf8')) as AgentInfo), 20_000, proc);
+  // The banner is printed before the info file is written; its bytes may still be on their way here.
+  await waitFor('the agent to print its ssh command', () => proc.stdout().includes(info.id), 5_000, proc);
   return { ...proc, info, infoFile, dir };
 }
 

@@ -124,9 +124,10 @@ describe('lifecycle: timeouts, hold and warnings', () => {
   });
 
   it('a .hold with a future mtime holds past the idle timeout until that time', async () => {
-    const { proc, known } = await agent(['--idle-timeout', '1s']);
-    expect((await ssh(proc.info, key, known, [`touch -d '+3 seconds' "$agentdir/.hold"`])).code).toBe(0);
-    await sleep(1800);
+    // 2 s, not less: on a loaded box the login and the touch alone can take a second.
+    const { proc, known } = await agent(['--idle-timeout', '2s']);
+    expect((await ssh(proc.info, key, known, [`touch -d '+5 seconds' "$agentdir/.hold"`])).code).toBe(0);
+    await sleep(3000);
     expect(running(proc)).toBe(true);
     const agentView = (await sessions(relay)).agents.find((a) => a.id === proc.info.id);
     expect(agentView?.hold).toBe(true);

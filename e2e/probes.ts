@@ -6,6 +6,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Client } from 'ssh2';
 import WebSocket, { createWebSocketStream } from 'ws';
 import type { AgentInfo } from './harness';
+import { waitFor } from '@converge/testkit';
 
 export const MiB = 1024 * 1024;
 
@@ -119,10 +120,7 @@ export function stalledClient(info: AgentInfo, privateKey: string, command: stri
 }
 
 /** Like the harness's waitFor, for probes that must await (HTTP): polls until true or throws after timeoutMs. */
+/** Waits for an async probe to hold (testkit's waitFor with a boolean probe). */
 export async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(what, probe, { timeoutMs, intervalMs: 50 });
 }

@@ -144,11 +144,12 @@ export async function startAgent(input: AgentConfigInput | AgentConfig, deps: Ag
         agentDir,
         listen,
       };
+      // The banner first: whoever waits for the info file may expect the job log to show the command.
+      if (changed) output(formatBanner(info, keys.keys, config.quiet));
       if (config.infoFile) {
         const body = `${JSON.stringify({ ...info, relayUrl: info.relayUrl ?? null, clientUrl: info.clientUrl ?? null }, null, 2)}\n`;
         await writeInfoFile(config.infoFile, body).catch((error: Error) => log.warn(`cannot write --info-file: ${error.message}`));
       }
-      if (changed) output(formatBanner(info, keys.keys, config.quiet));
     };
 
     let resolveDone!: (code: ExitCode) => void;

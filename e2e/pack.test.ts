@@ -83,6 +83,11 @@ import('@converge/protocol').then((m) => console.log(typeof m.decodeMessage));`;
     expect(help.stdout).toMatch(/^Usage: converge-/);
     expect(help.stdout).toMatch(/Exit codes/);
     expect((await run(bin(name), ['--version'])).stdout).toBe('0.1.0\n');
+    // The bundled command-line parser works on its own: a suggestion, and a completion script.
+    const typo = await run(bin(name), ['--hlep']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/unknown option --hlep \(did you mean --help\?\)/);
+    expect((await run(bin(name), ['completion'])).stdout).toContain(`converge-${name} --get-yargs-completions`);
   });
 
   it('runs a real session through the installed relay, agent and wsproxy, with the printed command', async () => {

@@ -31,6 +31,8 @@ export function openDataSocket(relay: RelayUrl, connectionId: string, timeoutMs 
       ws.removeAllListeners('error');
       ws.removeAllListeners('unexpected-response');
       const stream = createWebSocketStream(ws);
+      stream._writev = (chunks, callback) => sendCoalesced(ws, chunks.map(({ chunk }) => chunk as Buffer), callback);
+      corkEachTick(stream);
       // createWebSocketStream surfaces socket errors on the stream; ssh2 listens there.
       stream.on('error', () => undefined);
       // When the socket closes, ws ends the stream's readable side but its writable side never finishes
@@ -50,3 +52,51 @@ export function openDataSocket(relay: RelayUrl, connectionId: string, timeoutMs 
     });
   });
 }
+
+/** Holds the writes of one tick (the pieces of ssh2's packets) so that they reach _writev together. */
+function corkEachTick(stream: Duplex): void {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((...args: unknown[]) => {
+    if (stream.writableCorked === 0) {
+      stream.cork();
+      process.nextTick(() => stream.uncork());
+    }
+    return write(...args);
+  }) as Duplex['write'];
+}
+
+/** Largest message the agent builds: the smallest frame limit a relay may be given (--max-message-size
+ *  64 KiB), still two full SSH packets. */
+export const COALESCED_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * ssh2 writes every packet in two or three pieces (length, ciphertext, MAC). The stream hands the pieces
+ * queued behind a send in flight here together: they go out as one message (or a few, each at most
+ * COALESCED_MESSAGE_BYTES) instead of one message per piece, which tripled the frames that the relay and
+ * wsproxy handle per packet. The callback runs once every message is written, keeping the backpressure.
+ */
+export function sendCoalesced(ws: Pick<WebSocket, 'send'>, pieces: readonly Buffer[], callback: (error?: Error | null) => void): void {
+  const messages: Buffer[][] = [];
+  let current: Buffer[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    if (current.length > 0 && size + piece.length > COALESCED_MESSAGE_BYTES) {
+      messages.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(piece);
+    size += piece.length;
+  }
+  if (current.length > 0) messages.push(current);
+  let pending = messages.length;
+  if (pending === 0) return void callback();
+  let failure: Error | undefined;
+  for (const message of messages) {
+    ws.send(message.length === 1 ? message[0]! : Buffer.concat(message), (error?: Error) => {
+      failure ??= error;
+      if (--pending === 0) callback(failure);
+    });
+  }
+}
+

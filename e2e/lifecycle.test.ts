@@ -137,12 +137,13 @@ describe('lifecycle: timeouts, hold and warnings', () => {
   });
 
   it('--max-duration ends it whatever the hold or input, after a warning', async () => {
-    const { proc, known } = await agent(['--max-duration', '2s', '--warn-at', '1s', '--hold']);
+    // The warning goes to the terminals open when it is due: leave a loaded box 4 s to log in first.
+    const { proc, known } = await agent(['--max-duration', '8s', '--warn-at', '4s', '--hold']);
     const term = terminal(proc.info, key, known);
-    await waitFor('max warning', () => term.screen().includes('(--max-duration); this cannot be extended.'), 5000);
+    await waitFor('max warning', () => term.screen().includes('(--max-duration); this cannot be extended.'), 10_000);
     term.write('x');
     expect(await proc.exited).toBe(0);
-    expect(proc.stderr()).toContain('--max-duration 2s reached; exiting');
+    expect(proc.stderr()).toContain('--max-duration 8s reached; exiting');
     await term.exited;
   });
 });

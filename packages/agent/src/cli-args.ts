@@ -1,6 +1,5 @@
 // argv + environment -> AgentConfigInput, with the option table and the help text. Parsing is
 // @converge/cli-kit's (yargs); this module names the flags and maps them onto the config.
-import { readFileSync } from 'node:fs';
 import { CommandLineError, parseCommandLine, type OptionTable } from '@converge/cli-kit';
 import { exitCodeHelp } from '@converge/protocol';
 import type { AgentConfigInput } from './config';
@@ -124,10 +123,7 @@ function bad(message: string): AgentError {
 export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
   let parsed;
   try {
-    parsed = parseCommandLine({ program: 'converge-agent', options: AGENT_OPTIONS, commands: AGENT_COMMANDS }, argv, env, {
-      readFile: (path) => readFileSync(path, 'utf8'),
-      shell: env.SHELL,
-    });
+    parsed = parseCommandLine({ program: 'converge-agent', options: AGENT_OPTIONS, commands: AGENT_COMMANDS }, argv, env);
   } catch (error) {
     if (error instanceof CommandLineError) throw bad(error.message);
     throw error;

@@ -9,13 +9,17 @@ export interface ConfigFile {
   readonly values: Readonly<Record<string, OptionValue>>;
 }
 
-const TRUE = /^(yes|true|on|1)$/i;
-const FALSE = /^(no|false|off|0)$/i;
+/** yes/true/on/1 and no/false/off/0 (any case); undefined for anything else. */
+export function parseYesNo(text: string): boolean | undefined {
+  if (/^(yes|true|on|1)$/i.test(text)) return true;
+  if (/^(no|false|off|0)$/i.test(text)) return false;
+  return undefined;
+}
 
 function fromEnv(option: OptionSpec, variable: string, text: string): OptionValue {
   if (option.type === 'string') return option.multiple ? [text] : text;
-  if (TRUE.test(text)) return true;
-  if (FALSE.test(text)) return false;
+  const yes = parseYesNo(text);
+  if (yes !== undefined) return yes;
   throw new CommandLineError(`${variable}: expected yes or no, got ${JSON.stringify(text.slice(0, 40))}`);
 }
 
@@ -60,7 +64,8 @@ function configValue(path: string, name: string, option: OptionSpec, value: unkn
   const where = `--config ${path}: "${name}"`;
   if (option.type === 'boolean') {
     if (typeof value === 'boolean') return value;
-    if (typeof value === 'string' && (TRUE.test(value) || FALSE.test(value))) return TRUE.test(value);
+    const yes = typeof value === 'string' ? parseYesNo(value) : undefined;
+    if (yes !== undefined) return yes;
     throw new CommandLineError(`${where}: expected true or false`);
   }
   const text = (item: unknown): string => {

@@ -2,4 +2,5 @@
 export { parseCommandLine, COMPLETION_COMMAND, type ParseIo } from './parse';
 export { CommandLineError, HELP_OPTIONS, type CommandLine, type CommandLineSpec, type OptionSpec, type OptionTable, type OptionValue, type OptionValues } from './spec';
 export { suggest, didYouMean } from './suggest';
+export { parseYesNo } from './defaults';
 export { helpMentionsEveryOption } from './help-check';

@@ -6,7 +6,8 @@ import type { Argv } from 'yargs';
 import yargs from 'yargs/yargs';
 import { applyDefaults, readConfigFile } from './defaults';
 import { CommandLineError, HELP_OPTIONS, type CommandLine, type CommandLineSpec, type OptionTable } from './spec';
-import { didYouMean } from './suggest';
+import { readFileSync } from 'node:fs';
+import { didYouMean, suggest } from './suggest';
 
 /** The flag yargs' completion script calls the program with (`--get-yargs-completions <words>`). */
 export const COMPLETION_REQUEST = '--get-yargs-completions';
@@ -14,9 +15,11 @@ export const COMPLETION_COMMAND = 'completion';
 
 export interface ParseIo {
   readFile(path: string): string;
-  /** The user's shell ($SHELL): yargs writes a zsh script for zsh, a bash one otherwise. */
+  /** The user's shell: yargs writes a zsh script for zsh, a bash one otherwise. Default: env.SHELL. */
   readonly shell?: string;
 }
+
+const FILES: ParseIo = { readFile: (path) => readFileSync(path, 'utf8') };
 
 function allOptions(spec: CommandLineSpec): OptionTable {
   return { ...spec.options, ...(spec.configFile && !spec.options.config ? { config: { type: 'string' as const } } : {}), ...HELP_OPTIONS };
@@ -79,13 +82,13 @@ export function parseCommandLine(
   spec: CommandLineSpec,
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  io: ParseIo,
+  io: ParseIo = FILES,
 ): CommandLine {
   const options = allOptions(spec);
   if (argv[0] === COMPLETION_COMMAND || argv.includes(COMPLETION_REQUEST)) {
     const previous = process.env.SHELL;
     // yargs picks the zsh template from $SHELL; the caller's environment decides, not this process's.
-    process.env.SHELL = io.shell ?? '';
+    process.env.SHELL = io.shell ?? env.SHELL ?? '';
     try {
       const { output } = runYargs(build(spec, options), argv[0] === COMPLETION_COMMAND ? [COMPLETION_COMMAND] : argv);
       return { kind: 'completion', text: output.endsWith('\n') ? output : `${output}\n` };
@@ -102,8 +105,7 @@ export function parseCommandLine(
   const first = positionals[0];
   const commands = [...(spec.commands ?? []), COMPLETION_COMMAND];
   if (first !== undefined && !commands.includes(first) && /^[a-z][a-z-]*$/.test(first)) {
-    const message = didYouMean('command', first, commands);
-    if (message.includes('did you mean')) throw new CommandLineError(message);
+    if (suggest(first, commands) !== undefined) throw new CommandLineError(didYouMean('command', first, commands));
   }
   const unknown = unknownOption(parsed, options);
   if (unknown !== undefined) {

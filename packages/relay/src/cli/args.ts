@@ -1,7 +1,6 @@
 // converge-relay's command lines (the server and `token`) -> config, on @converge/cli-kit: the option
 // tables with their CONVERGE_* variables, and the conversion of text to numbers, durations and yes/no.
-import { readFileSync } from 'node:fs';
-import { CommandLineError, parseCommandLine, type CommandLine, type OptionTable } from '@converge/cli-kit';
+import { CommandLineError, parseCommandLine, parseYesNo, type CommandLine, type OptionTable } from '@converge/cli-kit';
 import { isValidId, parseDuration } from '@converge/protocol';
 import type { RelayConfig } from '../config';
 import type { LogFormat, LogLevel } from '../log';
@@ -55,7 +54,7 @@ type Parsed = Extract<CommandLine, { kind: 'values' }>;
 
 function parse(program: string, options: OptionTable, argv: string[], env: NodeJS.ProcessEnv, extra: { commands?: string[]; configFile?: boolean } = {}): Exclude<CommandLine, Parsed> | Parsed {
   try {
-    return parseCommandLine({ program, options, ...extra }, argv, env, { readFile: (path) => readFileSync(path, 'utf8'), shell: env.SHELL });
+    return parseCommandLine({ program, options, ...extra }, argv, env);
   } catch (error) {
     if (error instanceof CommandLineError) throw new UsageError(error.message);
     throw error;
@@ -93,8 +92,8 @@ function reader(parsed: Parsed) {
     yesNo(name: string): boolean | undefined {
       const value = text(name);
       if (value === undefined) return undefined;
-      if (/^(yes|true|on|1)$/i.test(value)) return true;
-      if (/^(no|false|off|0)$/i.test(value)) return false;
+      const yes = parseYesNo(value);
+      if (yes !== undefined) return yes;
       throw new UsageError(`${where(name)}: expected yes or no, got ${value}`);
     },
   };

@@ -1,5 +1,4 @@
 // converge-wsproxy's command line -> what runProxy needs, on @converge/cli-kit. Pure but for --ca's file.
-import { readFileSync } from 'node:fs';
 import { CommandLineError, parseCommandLine, type OptionTable } from '@converge/cli-kit';
 import { escapeControl, parseDuration } from '@converge/protocol';
 import { trustedCertificates } from '../ca';
@@ -30,7 +29,7 @@ function usage(message: string): ProxyError {
 export function parseProxyArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ProxyCommand {
   let parsed;
   try {
-    parsed = parseCommandLine({ program: 'converge-wsproxy', options: PROXY_OPTIONS }, argv, env, { readFile: (path) => readFileSync(path, 'utf8'), shell: env.SHELL });
+    parsed = parseCommandLine({ program: 'converge-wsproxy', options: PROXY_OPTIONS }, argv, env);
   } catch (error) {
     if (error instanceof CommandLineError) throw usage(error.message);
     throw error;

@@ -54,6 +54,56 @@ function openSocket(url: string): Promise<WebSocket> {
   });
 }
 
+/**
+ * Upgrades `url` by hand, then writes `frames` as they are (no ws library to tidy them up), and resolves
+ * with the close code of the close frame the relay sent back (undefined if none came before it hung up).
+ */
+function rawFramesAfterUpgrade(url: string, frames: Buffer, ms = 10_000): Promise<number | undefined> {
+  const { port, pathname } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let reply = Buffer.alloc(0);
+    let upgraded = false;
+    const timer = setTimeout(() => socket.destroy(), ms);
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      reply = Buffer.concat([reply, chunk]);
+      const end = reply.indexOf('\r\n\r\n');
+      if (!upgraded && end >= 0) {
+        upgraded = true;
+        reply = reply.subarray(end + 4);
+        socket.write(frames);
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      // Skip what the agent's side sent (SSH ident in binary frames) up to the relay's close frame.
+      let at = 0;
+      while (at + 2 <= reply.length) {
+        const opcode = reply[at]! & 0x0f;
+        let length = reply[at + 1]! & 0x7f;
+        let header = 2;
+        if (length === 126) [length, header] = [reply.readUInt16BE(at + 2), 4];
+        if (length === 127) [length, header] = [Number(reply.readBigUInt64BE(at + 2)), 10];
+        if (opcode === 0x8) return resolve(length >= 2 ? reply.readUInt16BE(at + header) : 1005);
+        at += header + length;
+      }
+      resolve(undefined);
+    });
+    socket.write(
+      `GET ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+  });
+}
+
+/** A masked client frame with any first byte (FIN, reserved bits, opcode) the test wants. */
+function rawFrame(firstByte: number, payload: Buffer, masked = true): Buffer {
+  const mask = randomBytes(4);
+  const body = masked ? Buffer.from(payload.map((byte, i) => byte ^ mask[i & 3]!)) : payload;
+  return Buffer.concat([Buffer.from([firstByte, (masked ? 0x80 : 0) | payload.length]), masked ? mask : Buffer.alloc(0), body]);
+}
+
 const closeCode = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
 const AGENT = { hostname: 'h', os: 'linux', arch: 'x64', user: 'u', cwd: '/', version: '0' };
 
@@ -169,6 +219,24 @@ describe('bad input', () => {
       const textClosed = closeCode(text);
       text.send('SSH-2.0-but-as-text\r\n');
       expect(await textClosed).toBe(1003);
+      await relayStillServes();
+    });
+
+    it('closes a client socket that breaks websocket framing with the code that says how, and stays up', async () => {
+      const url = agent.info.clientUrl;
+      const cases: [string, Buffer, number][] = [
+        ['an unmasked frame', rawFrame(0x82, Buffer.from('x'), false), 1002],
+        ['reserved bits set', rawFrame(0xc2, Buffer.from('x')), 1002],
+        ['an unknown opcode', rawFrame(0x83, Buffer.from('x')), 1002],
+        ['a fragmented ping', rawFrame(0x09, Buffer.alloc(0)), 1002],
+        ['a continuation with no message', rawFrame(0x80, Buffer.from('x')), 1002],
+        ['a close frame with a reserved code', rawFrame(0x88, Buffer.from([0x03, 0xee])), 1002],
+        ['a close frame whose reason is not UTF-8', rawFrame(0x88, Buffer.from([0x0f, 0xa0, 0xff, 0xfe])), 1002],
+        ['a 2^63-byte frame', Buffer.from([0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]), 1009],
+      ];
+      for (const [what, frames, code] of cases) {
+        expect([what, await rawFramesAfterUpgrade(url, frames)]).toEqual([what, code]);
+      }
       await relayStillServes();
     });
 

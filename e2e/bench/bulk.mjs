@@ -4,6 +4,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forwarderFloor } from './forwarder-floor.mjs';
+import { relayAlone } from './relay-alone.mjs';
 import { cpuSeconds, MiB, quote, sh, sleep, sshLine } from './lib.mjs';
 
 const SECTION_LIMIT_MS = 20 * 60_000;
@@ -49,6 +50,10 @@ export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
   const rows = [];
   const floor = await forwarderFloor(catBytes).catch((error) => ({ error: error.message }));
   log(`  bare TCP forwarder (floor)          ${floor.error ?? `${floor.mbps.toFixed(1)} MB/s  forwarder ${floor.cpuPerGiB.toFixed(2)} s/GiB`}`);
+  const alone = await relayAlone(catBytes).catch((error) => ({ error: error.message }));
+  for (const direction of ['up', 'down']) {
+    log(`  relay alone, 64 KiB messages ${direction.padEnd(5)} ${alone.error ?? `${alone[direction].mbps.toFixed(1)} MB/s  relay ${alone[direction].cpuPerGiB.toFixed(2)} s/GiB`}`);
+  }
   for (const target of targets) {
     const row = { path: target.name };
     const remote = join(remoteDir(target), `bulk-${Math.random().toString(36).slice(2)}.bin`);
@@ -80,5 +85,5 @@ export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
       if (row[op]?.cpuPerGiB?.server && baseCpu) row[op].serverCpuRatio = row[op].cpuPerGiB.server / baseCpu;
     }
   }
-  return { sftpBytes, catBytes, baseline: baseline?.path, rows, forwarderFloor: floor };
+  return { sftpBytes, catBytes, baseline: baseline?.path, rows, forwarderFloor: floor, relayAlone: alone };
 }

@@ -24,8 +24,9 @@ function signedHello(nonce) {
   return encodeMessage({ type: 'hello', agent: AGENT, hostKey: HOST.line, signature: sign(null, claimPayload(nonce, undefined), HOST.privateKey).toString('base64') });
 }
 
-/** Opens one fake agent control socket; resolves when welcomed, or with undefined on failure. */
-function fakeAgent(wsUrl) {
+/** Opens one fake agent control socket; resolves when welcomed (with the welcome on `ws.welcome`), or
+ *  with undefined on failure. */
+export function fakeAgent(wsUrl) {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${wsUrl}/agent`, { perMessageDeflate: false });
     const timer = setTimeout(() => done(undefined), 20_000);
@@ -37,7 +38,7 @@ function fakeAgent(wsUrl) {
     ws.on('message', (data) => {
       const text = String(data);
       if (text.includes('"challenge"')) ws.send(signedHello(JSON.parse(text).nonce));
-      else if (text.includes('"welcome"')) done(ws);
+      else if (text.includes('"welcome"')) done(Object.assign(ws, { welcome: JSON.parse(text) }));
     });
     ws.on('error', () => done(undefined));
     ws.on('close', () => done(undefined));

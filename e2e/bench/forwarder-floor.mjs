@@ -43,6 +43,8 @@ export async function forwarderFloor(bytes = GiB) {
     const timer = setTimeout(() => source.kill('SIGKILL'), 120_000);
     await new Promise((r) => source.once('exit', r));
     clearTimeout(timer);
+    // The source may exit while the forwarder still flushes its last bytes to the sink.
+    for (let waited = 0; received < bytes && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (received < bytes) throw new Error(`forwarder floor: only ${received} of ${bytes} bytes arrived`);
     return { cpuPerGiB: ((cpuSeconds(forwarder.pid) - before) * GiB) / bytes, mbps: bytes / 2 ** 20 / seconds };

@@ -27,6 +27,18 @@ function bulkCpu(s) {
   return [
     `CPU seconds per GiB moved, server (ratio vs ${s.baseline}) / forwarding hop (ratio vs a bare Node TCP forwarder: ${floor ? `${f(floor, 2)} s/GiB` : s.forwarderFloor?.error ?? '-'})`,
     table(['path', ...OPS.map((op) => op.replace('cat', 'exec cat'))], s.rows.map((r) => [r.path, ...OPS.map((op) => cell(r[op]))])),
+    relayAloneTable(s.relayAlone, floor),
+  ].join('\n\n');
+}
+
+/** The relay with no SSH beside it: a fake agent and a client moving 64 KiB messages each way. */
+function relayAloneTable(alone, floor) {
+  if (!alone) return '';
+  if (alone.error) return `Relay alone: error: ${alone.error}`;
+  const cell = (d) => `${f(d.cpuPerGiB, 2)} s/GiB (${floor ? `${x(d.cpuPerGiB / floor)} floor` : '-'}), ${f(d.mbps)} MB/s`;
+  return [
+    'The relay alone (a fake agent and a `ws` client moving 64 KiB binary messages, no SSH on the same cores):',
+    table(['direction', 'relay CPU per GiB (ratio vs the bare forwarder), throughput'], [['client -> agent', cell(alone.up)], ['agent -> client', cell(alone.down)]]),
   ].join('\n\n');
 }
 

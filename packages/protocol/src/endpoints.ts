@@ -1,6 +1,7 @@
 // Adapters from the things the packages pipe (a `ws` WebSocket, a readable/writable stream pair) to
 // PipeEndpoint. They are structural: this package imports no IO module, callers pass their objects in.
 import type { PipeEndpoint } from './pipe';
+import { isSendableCloseCode } from './ws-frames';
 
 /** The part of a `ws` (v8) WebSocket the pipe uses. */
 export interface WebSocketLike {
@@ -29,15 +30,17 @@ export class PipeClosedError extends Error {
 const WS_OPEN = 1;
 const NORMAL_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
-/** Close codes a peer may put in a close frame (RFC 6455 7.4; 1004-1006 and 1015 are reserved). */
-function isSendableCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999);
-}
-
-function closeCodeOf(error: Error | undefined): number {
+/** The close code that tells the other side why its pipe ended: the error's own, or 1011. */
+export function closeCodeOf(error: Error | undefined): number {
   const code = (error as { closeCode?: unknown } | undefined)?.closeCode;
   if (error === undefined) return 1000;
   return typeof code === 'number' && isSendableCloseCode(code) ? code : 1011;
+}
+
+/** How a websocket close ends a pipe: quietly for a normal close, else with the peer's code (1006, no close frame: 1011). */
+export function closeError(code: number, reason: string): PipeClosedError | undefined {
+  if (NORMAL_CLOSE_CODES.has(code)) return undefined;
+  return new PipeClosedError(reason || `websocket closed with code ${code}`, code === 1006 ? 1011 : code);
 }
 
 /** A websocket carrying binary frames; a text frame is a protocol violation and ends the pipe. */
@@ -66,12 +69,7 @@ export function webSocketEndpoint(ws: WebSocketLike): PipeEndpoint {
         onData(data);
       });
       ws.on('error', (error) => (failure ??= error));
-      ws.on('close', (code, reason) => {
-        if (failure) return onEnd(failure);
-        if (NORMAL_CLOSE_CODES.has(code)) return onEnd();
-        const text = new TextDecoder().decode(reason);
-        onEnd(new PipeClosedError(text || `websocket closed with code ${code}`, code === 1006 ? 1011 : code));
-      });
+      ws.on('close', (code, reason) => onEnd(failure ?? closeError(code, new TextDecoder().decode(reason))));
     },
   };
 }

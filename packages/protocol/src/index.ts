@@ -66,11 +66,22 @@ export {
 export {
   webSocketEndpoint,
   streamEndpoint,
+  closeCodeOf,
+  closeError,
   PipeClosedError,
   type WebSocketLike,
   type ReadableLike,
   type WritableLike,
 } from './endpoints';
+export {
+  FrameReader,
+  Opcode,
+  encodeFrameHeader,
+  encodeClosePayload,
+  decodeClosePayload,
+  type FrameEvent,
+  type FrameReaderOptions,
+} from './ws-frames';
 export { ExitCode, EXIT_CODE_MEANINGS, exitCodeHelp } from './exit-codes';
 export { describeConnectError, type ConnectFailure, type ConnectFailureKind } from './connect-errors';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_OPEN_TIMEOUT_MS, MAX_DATA_FRAME_BYTES, zeroMask } from './constants';

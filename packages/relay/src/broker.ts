@@ -9,10 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { generateConnectionId, type Pipe, pipeEndpoints, RELAY_ERRORS, RelayErrorCode, webSocketEndpoint } from '@converge/protocol';
-import type { WebSocket, WebSocketServer } from 'ws';
+import { generateConnectionId, type Pipe, pipeEndpoints, RELAY_ERRORS, RelayErrorCode } from '@converge/protocol';
 import { admitClient } from './admission';
 import type { AgentSession } from './agent-session';
+import { type AcceptDataSocket, type FrameSocket, frameSocketEndpoint } from './data-path';
 import type { Fleet } from './fleet';
 import type { Heartbeat } from './heartbeat';
 import type { RefusalLog } from './limits';
@@ -34,7 +34,8 @@ interface PendingClient {
 
 export interface BrokerDeps {
   readonly registry: Registry;
-  readonly wss: WebSocketServer;
+  /** Completes the upgrade of a client or data socket. */
+  readonly accept: AcceptDataSocket;
   readonly heartbeat: Heartbeat;
   readonly log: Logger;
   readonly refusals: RefusalLog;
@@ -176,13 +177,16 @@ export class ConnectionBroker {
   pairWith(connectionId: string, request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const pending = this.take(connectionId);
     if (!pending || pending.socket.destroyed) return false;
-    const { wss, stats } = this.deps;
-    wss.handleUpgrade(request, socket, head, (data) => {
-      wss.handleUpgrade(pending.request, pending.socket, pending.head, (client) => {
-        stats.countConnection(ConnectionOutcome.paired);
-        this.pair(pending, connectionId, client, data);
-      });
-    });
+    const { accept, stats } = this.deps;
+    const data = accept(request, socket, head);
+    if (!data) return true;
+    const client = accept(pending.request, pending.socket, pending.head);
+    if (!client) {
+      data.close(1001, 'the client left');
+      return true;
+    }
+    stats.countConnection(ConnectionOutcome.paired);
+    this.pair(pending, connectionId, client, data);
     return true;
   }
 
@@ -223,13 +227,13 @@ export class ConnectionBroker {
     }
   }
 
-  private pair(pending: PendingClient, connectionId: string, client: WebSocket, data: WebSocket): void {
+  private pair(pending: PendingClient, connectionId: string, client: FrameSocket, data: FrameSocket): void {
     const { heartbeat, log, stats } = this.deps;
     const { agentId: id, address, agent } = pending;
     heartbeat.track(client);
     heartbeat.track(data);
     const started = Date.now();
-    const pipe = pipeEndpoints(webSocketEndpoint(client), webSocketEndpoint(data));
+    const pipe = pipeEndpoints(frameSocketEndpoint(client), frameSocketEndpoint(data));
     const info = agent?.addClient(connectionId, address, () => ({ in: pipe.bytesAtoB, out: pipe.bytesBtoA }));
     this.pipes.set(connectionId, { pipe, lastBytes: 0 });
     stats.clientJoined();

@@ -1,18 +1,26 @@
 // Liveness of every websocket the relay holds: one timer pings them all; a socket that did not answer
 // the previous ping is terminated. A socket paused by backpressure is not judged: it reads nothing,
 // pongs included, and is stalled, not dead.
-import type { WebSocket } from 'ws';
+
+/** What the heartbeat needs of a socket: a ws WebSocket (control sockets) or a FrameSocket (data path). */
+export interface Beating {
+  readonly isPaused: boolean;
+  ping(): void;
+  terminate(): void;
+  on(event: 'pong', listener: () => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
 
 export class Heartbeat {
-  private readonly answered = new Map<WebSocket, boolean>();
+  private readonly answered = new Map<Beating, boolean>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(intervalMs: number, private readonly onDead: (ws: WebSocket) => void = () => undefined) {
+  constructor(intervalMs: number, private readonly onDead: (ws: Beating) => void = () => undefined) {
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.timer.unref();
   }
 
-  track(ws: WebSocket): void {
+  track(ws: Beating): void {
     this.answered.set(ws, true);
     ws.on('pong', () => this.answered.set(ws, true));
     ws.once('close', () => this.answered.delete(ws));

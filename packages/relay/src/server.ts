@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { matchRoute, RelayErrorCode, type RelayErrorCode as Code } from '@converge/protocol';
 import { AgentSession } from './agent-session';
 import { ConnectionBroker } from './broker';
+import { type AcceptDataSocket, acceptFrameSocket } from './data-path';
 import { Fleet } from './fleet';
 import { type RelayConfig, resolveRelayConfig } from './config';
 import { RelayListenError } from './errors';
@@ -21,7 +22,7 @@ import { RelayStats } from './stats';
 import { statsdSink } from './statsd';
 import { createTlsServer } from './tls';
 import { checkAgentToken } from './tokens';
-import { createSocketServers, isWebSocketUpgrade, refuseUpgrade } from './upgrade';
+import { createControlSocketServer, isWebSocketUpgrade, refuseUpgrade } from './upgrade';
 import { VERSION } from './version';
 
 export interface RelayOptions {
@@ -56,7 +57,8 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   const refusals = new RefusalLog(log);
   // Private by default: without --admin-token the sessions data still needs one, made here and printed.
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
-  const sockets = createSocketServers(config.maxDataFrameBytes);
+  const controlSockets = createControlSocketServer();
+  const acceptData: AcceptDataSocket = (request, socket, head) => acceptFrameSocket(request, socket, head, config.maxDataFrameBytes);
   const heartbeat = new Heartbeat(config.heartbeatMs, () => log.info('peer missed its heartbeat; dropped'));
   // Made once the port is bound (a fleet relay names itself by its URL); nothing is served before.
   let fleet: Fleet | undefined;
@@ -124,7 +126,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     };
     switch (route.kind) {
       case 'agent':
-        return sockets.control.handleUpgrade(request, socket, head, (ws) => {
+        return controlSockets.handleUpgrade(request, socket, head, (ws) => {
           heartbeat.track(ws);
           const session = new AgentSession(ws, address, {
             registry,
@@ -215,7 +217,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
       },
       {
         log,
-        wss: sockets.data,
+        accept: acceptData,
         heartbeat,
         openLocal: (id, connectionId, clientAddress) => {
           const agent = registry.local(id) as AgentSession | undefined;
@@ -231,7 +233,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   registry = fleet?.registry ?? options.registry ?? new InMemoryRegistry({ resumeGraceMs: config.resumeGraceMs, maxReserved: Math.max(config.maxAgents, 1000) });
   broker = new ConnectionBroker({
     registry,
-    wss: sockets.data,
+    accept: acceptData,
     heartbeat,
     log,
     refusals,
@@ -256,8 +258,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
     const deadline = setTimeout(() => server.closeAllConnections?.(), SHUTDOWN_GRACE_MS);
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS + 100))]);
     clearTimeout(deadline);
-    sockets.control.close();
-    sockets.data.close();
+    controlSockets.close();
     stats.close();
     await fleet?.close();
   };

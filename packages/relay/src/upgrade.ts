@@ -1,5 +1,6 @@
 // HTTP upgrade plumbing: refusing an upgrade with a status and a JSON reason (so wsproxy can print one
-// readable line instead of hanging), and the websocket servers for control and data sockets.
+// readable line instead of hanging), and the websocket server for control sockets (client and data
+// sockets are completed by data-path/, which forwards their frames without ws).
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -31,11 +32,7 @@ export function isWebSocketUpgrade(request: IncomingMessage): boolean {
   );
 }
 
-export function createSocketServers(maxDataFrameBytes: number) {
-  const common = { noServer: true, perMessageDeflate: false, clientTracking: false } as const;
-  return {
-    control: new WebSocketServer({ ...common, maxPayload: MAX_CONTROL_MESSAGE_BYTES }),
-    data: new WebSocketServer({ ...common, maxPayload: maxDataFrameBytes }),
-  };
+export function createControlSocketServer(): WebSocketServer {
+  return new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_CONTROL_MESSAGE_BYTES });
 }
 

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AgentSummary, RelayErrorCode } from '@converge/protocol';
-import type { WebSocketServer } from 'ws';
+import type { AcceptDataSocket } from '../data-path';
 import type { Heartbeat } from '../heartbeat';
 import type { Logger } from '../log';
 import { linkDataSocket } from './link';
@@ -27,7 +27,7 @@ export interface FleetOptions {
 
 export interface FleetDeps {
   readonly log: Logger;
-  readonly wss: WebSocketServer;
+  readonly accept: AcceptDataSocket;
   readonly heartbeat: Heartbeat;
   /** A remote relay asks this relay's agent `id` to open a connection. */
   readonly openLocal: (id: string, connectionId: string, clientAddress: string) => boolean;
@@ -97,8 +97,8 @@ export class Fleet {
   }
 
   linkData(relay: string, connectionId: string, request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const { wss, heartbeat, log } = this.deps;
-    linkDataSocket({ wss, heartbeat, log, maxPayload: this.options.maxPayload, timeoutMs: this.options.openTimeoutMs }, relay, connectionId, request, socket, head);
+    const { accept, heartbeat, log } = this.deps;
+    linkDataSocket({ accept, heartbeat, log, maxPayload: this.options.maxPayload, timeoutMs: this.options.openTimeoutMs }, relay, connectionId, request, socket, head);
   }
 
   /** The agent here could not open a connection whose client waits on another relay. */

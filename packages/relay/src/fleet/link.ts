@@ -5,13 +5,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fleetDataUrl, pipeEndpoints, RelayErrorCode, webSocketEndpoint, zeroMask } from '@converge/protocol';
-import WebSocket, { type WebSocketServer } from 'ws';
+import WebSocket from 'ws';
+import { type AcceptDataSocket, frameSocketEndpoint } from '../data-path';
 import type { Heartbeat } from '../heartbeat';
 import type { Logger } from '../log';
 import { refuseUpgrade } from '../upgrade';
 
 export interface LinkDeps {
-  readonly wss: WebSocketServer;
+  readonly accept: AcceptDataSocket;
   readonly heartbeat: Heartbeat;
   readonly log: Logger;
   readonly maxPayload: number;
@@ -34,12 +35,12 @@ export function linkDataSocket(deps: LinkDeps, relay: string, connectionId: stri
     link.removeAllListeners('error');
     link.on('error', () => undefined);
     // Inside 'open': frames that came with the 101 are emitted on the next tick, after the pipe exists.
-    deps.wss.handleUpgrade(request, socket, head, (agent) => {
-      deps.heartbeat.track(agent);
-      deps.heartbeat.track(link);
-      const pipe = pipeEndpoints(webSocketEndpoint(agent), webSocketEndpoint(link));
-      deps.log.debug('data socket linked to the client\'s relay', { relay });
-      void pipe.closed.then((result) => deps.log.debug('fleet link closed', { relay, bytesIn: result.bytesAtoB, bytesOut: result.bytesBtoA }));
-    });
+    const agent = deps.accept(request, socket, head);
+    if (!agent) return void link.close(1001, 'the agent left');
+    deps.heartbeat.track(agent);
+    deps.heartbeat.track(link);
+    const pipe = pipeEndpoints(frameSocketEndpoint(agent), webSocketEndpoint(link));
+    deps.log.debug('data socket linked to the client\'s relay', { relay });
+    void pipe.closed.then((result) => deps.log.debug('fleet link closed', { relay, bytesIn: result.bytesAtoB, bytesOut: result.bytesBtoA }));
   });
 }

@@ -1,0 +1,134 @@
+// FrameSocket against the real `ws` client (random masks, as a browser would send) on a port-0 server.
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from '@converge/testkit';
+import WebSocket from 'ws';
+import { acceptFrameSocket, type FrameSocket } from './frame-socket';
+
+let server: Server;
+let url: string;
+let accepted: FrameSocket[] = [];
+
+beforeAll(async () => {
+  server = createServer();
+  server.on('upgrade', (request, socket, head) => {
+    const frames = acceptFrameSocket(request, socket, head, 64 * 1024);
+    if (frames) accepted.push(frames);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+afterEach(() => {
+  accepted = [];
+});
+
+async function connect(): Promise<{ client: WebSocket; frames: FrameSocket; received: Buffer[] }> {
+  const client = new WebSocket(url, { perMessageDeflate: false });
+  const received: Buffer[] = [];
+  client.on('message', (data) => received.push(data as Buffer));
+  await once(client, 'open');
+  await waitFor('the upgrade to land', () => accepted.length > 0);
+  return { client, frames: accepted.shift()!, received };
+}
+
+const closeOf = (client: WebSocket) => once(client, 'close').then(([code, reason]) => ({ code, reason: String(reason) }));
+
+describe('FrameSocket', () => {
+  it('hands on masked binary frames as unmasked bytes, in order', async () => {
+    const { client, frames } = await connect();
+    const got: Buffer[] = [];
+    frames.on('data', (payload) => got.push(Buffer.from(payload)));
+    const sent = [Buffer.from('SSH-2.0-x\r\n'), Buffer.alloc(40_000, 7), Buffer.alloc(0), Buffer.from('end')];
+    for (const message of sent) client.send(message);
+    const total = Buffer.concat(sent);
+    await waitFor('all bytes', () => Buffer.concat(got).length === total.length);
+    expect(Buffer.concat(got).equals(total)).toBe(true);
+    client.terminate();
+  });
+
+  it('sends what it is given in one tick as one frame, and calls every callback', async () => {
+    const { client, frames, received } = await connect();
+    const done: (Error | undefined)[] = [];
+    frames.send(Buffer.from('ab'), (error) => done.push(error));
+    frames.send(Buffer.from('cd'), (error) => done.push(error));
+    await waitFor('one message', () => received.length === 1);
+    expect(String(received[0])).toBe('abcd');
+    await waitFor('both callbacks', () => done.length === 2);
+    expect(done).toEqual([undefined, undefined]);
+    frames.send(Buffer.from('ef'), () => undefined);
+    await waitFor('a second message', () => received.length === 2);
+    client.terminate();
+  });
+
+  it('answers pings and reports pongs (the heartbeat)', async () => {
+    const { client, frames } = await connect();
+    const pong = once(client, 'pong');
+    client.ping(Buffer.from('hi'));
+    expect(String((await pong)[0])).toBe('hi');
+    const ours = once(frames, 'pong');
+    frames.ping();
+    await ours;
+    client.terminate();
+  });
+
+  it('echoes a close from the peer and reports its code and reason', async () => {
+    const { client, frames } = await connect();
+    const closed = once(frames, 'close');
+    const clientClosed = closeOf(client);
+    client.close(4000, 'bye');
+    expect(await closed).toEqual([4000, 'bye', undefined]);
+    expect(await clientClosed).toEqual({ code: 4000, reason: 'bye' });
+  });
+
+  it('closes with a code and reason of its own, and refuses sends after it', async () => {
+    const { client, frames } = await connect();
+    const clientClosed = closeOf(client);
+    frames.close(4404, 'unknown id');
+    expect(await clientClosed).toEqual({ code: 4404, reason: 'unknown id' });
+    const error = await new Promise<Error | undefined>((resolve) => frames.send(Buffer.from('x'), resolve));
+    expect(error?.message).toBe('websocket is not open');
+  });
+
+  it('closes a peer that breaks the protocol with the code that says how', async () => {
+    const text = await connect();
+    const closed = once(text.frames, 'close');
+    const textClosed = closeOf(text.client);
+    text.client.send('not binary');
+    expect((await textClosed).code).toBe(1003);
+    const [code, , violation] = await closed;
+    expect(code).toBe(1006);
+    expect(violation).toMatchObject({ closeCode: 1003, message: 'binary frames only' });
+
+    const big = await connect();
+    const bigClosed = closeOf(big.client);
+    big.client.send(Buffer.alloc(64 * 1024 + 1));
+    expect((await bigClosed).code).toBe(1009);
+  });
+
+  it('reads nothing while paused and hands on what waited once resumed', async () => {
+    const { client, frames } = await connect();
+    const got: Buffer[] = [];
+    frames.on('data', (payload) => got.push(Buffer.from(payload)));
+    frames.pause();
+    expect(frames.isPaused).toBe(true);
+    client.send(Buffer.from('waiting'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(got).toEqual([]);
+    frames.resume();
+    await waitFor('the bytes', () => got.length > 0);
+    expect(String(Buffer.concat(got))).toBe('waiting');
+    client.terminate();
+  });
+
+  it('reports 1006 when the peer goes away without a close frame', async () => {
+    const { client, frames } = await connect();
+    const closed = once(frames, 'close');
+    client.terminate();
+    expect((await closed)[0]).toBe(1006);
+  });
+});

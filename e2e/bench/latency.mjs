@@ -2,6 +2,7 @@
 // sent and waited for at a time. p50/p99 per path, as a ratio against the baseline path.
 import { createRequire } from 'node:module';
 import { percentile } from './lib.mjs';
+import { relayAloneEcho } from './relay-alone.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -56,6 +57,12 @@ export async function benchLatency({ targets, quick, log }) {
     log(`  ${target.name.padEnd(34)} ${row.error ?? `p50 ${row.p50.toFixed(2)} ms  p99 ${row.p99.toFixed(2)} ms`}`);
     rows.push(row);
   }
+  const alone = await relayAloneEcho(keystrokes).then(
+    (samples) => ({ path: 'relay alone (ws echo, no SSH)', p50: percentile(samples, 50), p99: percentile(samples, 99), n: samples.length }),
+    (error) => ({ path: 'relay alone (ws echo, no SSH)', error: error.message }),
+  );
+  log(`  ${alone.path.padEnd(34)} ${alone.error ?? `p50 ${alone.p50.toFixed(2)} ms  p99 ${alone.p99.toFixed(2)} ms`}`);
+  rows.push(alone);
   const baseline = rows.find((r) => r.path.startsWith('OpenSSH sshd') && !r.error) ?? rows.find((r) => r.path.includes('direct'));
   for (const row of rows) {
     if (row.error || !baseline || baseline.error) continue;

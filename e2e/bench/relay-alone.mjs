@@ -67,3 +67,39 @@ export async function relayAlone(bytes = GiB) {
     await stop(relay);
   }
 }
+
+/**
+ * One-byte messages echoed by the fake agent, one at a time, 2 ms apart: the round trip a keystroke pays
+ * for the relay hop (and the two `ws` ends in this process), without SSH, wsproxy or a pty.
+ */
+export async function relayAloneEcho(count = 1000) {
+  const relay = await startRelay();
+  try {
+    const agent = await fakeAgent(relay.wsUrl);
+    if (!agent) throw new Error('the fake agent was not welcomed');
+    const dataSocket = new Promise((resolve) => agent.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type === 'open') resolve(opened(new WebSocket(`${relay.wsUrl}/data/${message.connectionId}`, OPTIONS)));
+    }));
+    const client = await opened(new WebSocket(`${relay.wsUrl}/client/${agent.welcome.id}`, OPTIONS));
+    const data = await dataSocket;
+    data.on('message', (message) => data.send(message));
+    const samples = [];
+    const byte = Buffer.from('x');
+    for (let i = 0; i < count; i++) {
+      const started = process.hrtime.bigint();
+      await new Promise((resolve) => {
+        client.once('message', resolve);
+        client.send(byte);
+      });
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    client.terminate();
+    data.terminate();
+    agent.terminate();
+    return samples.sort((a, b) => a - b);
+  } finally {
+    await stop(relay);
+  }
+}

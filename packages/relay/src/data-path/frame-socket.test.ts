@@ -1,7 +1,7 @@
 // FrameSocket against the real `ws` client (random masks, as a browser would send) on a port-0 server.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect as tcpConnect } from 'node:net';
 import { waitFor } from '@converge/testkit';
 import WebSocket from 'ws';
 import { acceptFrameSocket, type FrameSocket } from './frame-socket';
@@ -123,6 +123,26 @@ describe('FrameSocket', () => {
     await waitFor('the bytes', () => got.length > 0);
     expect(String(Buffer.concat(got))).toBe('waiting');
     client.terminate();
+  });
+
+  it('cuts a peer that pings faster than it reads the pongs (60 pending, as ws does)', async () => {
+    const { port } = server.address() as AddressInfo;
+    const raw = tcpConnect(port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    raw.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    await waitFor('the upgrade to land', () => accepted.length > 0);
+    const frames = accepted.shift()!;
+    const closed = once(frames, 'close');
+    raw.pause(); // never reads: pongs pile up
+    const ping = Buffer.from([0x89, 0x80 | 125, 0, 0, 0, 0, ...Buffer.alloc(125)]);
+    for (let i = 0; i < 40 && !raw.destroyed; i++) {
+      raw.write(Buffer.concat(Array.from({ length: 500 }, () => ping)));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const [code, , violation] = await closed;
+    expect(code).toBe(1006);
+    expect(violation).toMatchObject({ closeCode: 1008 });
+    raw.destroy();
   });
 
   it('reports 1006 when the peer goes away without a close frame', async () => {

@@ -13,6 +13,8 @@ const HANDSHAKE_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** After our close frame, how long the peer has to close its side before the socket is cut. */
 const CLOSE_TIMEOUT_MS = 10_000;
 const EMPTY = new Uint8Array(0);
+/** Pongs written and not yet flushed above which a peer that pings without reading is cut (as ws's server does). */
+const MAX_PENDING_PONGS = 60;
 
 export interface FrameSocketEvents {
   /** A payload piece of a binary message, valid until the listener returns (forward it, do not keep it). */
@@ -31,6 +33,7 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
   private pendingDone: ((error?: Error) => void)[] = [];
   private pendingBytes = 0;
   private closeTimer: NodeJS.Timeout | undefined;
+  private pendingPongs = 0;
   private readonly reader: FrameReader;
 
   constructor(private readonly socket: Socket, maxFrameBytes: number) {
@@ -51,11 +54,6 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
   /** True until a close frame was sent or the socket went away. */
   get open(): boolean {
     return !this.closeSent && !this.socket.destroyed;
-  }
-
-  /** Bytes written but not yet handed to the kernel. */
-  get buffered(): number {
-    return this.socket.writableLength;
   }
 
   /**
@@ -110,7 +108,13 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
         this.violation = new PipeClosedError(event.reason, event.closeCode);
         this.close(event.closeCode, event.reason);
       } else if (event.opcode === Opcode.ping) {
-        if (this.open) this.writeControl(Opcode.pong, event.payload);
+        if (!this.open) continue;
+        if (this.pendingPongs >= MAX_PENDING_PONGS) {
+          this.violation = new PipeClosedError('pings faster than it reads the pongs', 1008);
+          return this.terminate();
+        }
+        this.pendingPongs++;
+        this.writeControl(Opcode.pong, event.payload, () => this.pendingPongs--);
       } else if (event.opcode === Opcode.pong) {
         this.emit('pong');
       } else {
@@ -125,10 +129,10 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
     }
   }
 
-  private writeControl(opcode: number, payload: Uint8Array): void {
+  private writeControl(opcode: number, payload: Uint8Array, written?: () => void): void {
     this.socket.cork();
     this.socket.write(encodeFrameHeader(opcode, payload.length));
-    if (payload.length > 0) this.socket.write(payload);
+    this.socket.write(payload, written);
     this.socket.uncork();
   }
 

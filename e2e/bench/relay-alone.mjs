@@ -39,18 +39,35 @@ function transfer(from, to, bytes) {
 
 const opened = (ws) => new Promise((resolve, reject) => (ws.once('open', () => resolve(ws)), ws.once('error', reject)));
 
-/** Relay CPU per GiB and MB/s for client -> agent (up) and agent -> client (down). */
-export async function relayAlone(bytes = GiB) {
+/**
+ * Starts a relay, a fake agent that answers the relay's open with a data socket, and a client paired with
+ * it; runs `use({ relay, client, data })` and tears everything down.
+ */
+async function withPairedSockets(use) {
   const relay = await startRelay();
+  const sockets = [];
   try {
     const agent = await fakeAgent(relay.wsUrl);
     if (!agent) throw new Error('the fake agent was not welcomed');
-    const dataSocket = new Promise((resolve) => agent.on('message', (data) => {
-      const message = JSON.parse(String(data));
+    sockets.push(agent);
+    const dataSocket = new Promise((resolve) => agent.on('message', (text) => {
+      const message = JSON.parse(String(text));
       if (message.type === 'open') resolve(opened(new WebSocket(`${relay.wsUrl}/data/${message.connectionId}`, OPTIONS)));
     }));
     const client = await opened(new WebSocket(`${relay.wsUrl}/client/${agent.welcome.id}`, OPTIONS));
+    sockets.push(client);
     const data = await dataSocket;
+    sockets.push(data);
+    return await use({ relay, client, data });
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await stop(relay);
+  }
+}
+
+/** Relay CPU per GiB and MB/s for client -> agent (up) and agent -> client (down). */
+export function relayAlone(bytes = GiB) {
+  return withPairedSockets(async ({ relay, client, data }) => {
     const result = {};
     for (const [direction, from, to] of [['up', client, data], ['down', data, client]]) {
       const before = cpuSeconds(relay.pid);
@@ -59,30 +76,16 @@ export async function relayAlone(bytes = GiB) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       result[direction] = { cpuPerGiB: ((cpuSeconds(relay.pid) - before) * GiB) / bytes, mbps: bytes / 2 ** 20 / seconds };
     }
-    client.terminate();
-    data.terminate();
-    agent.terminate();
     return result;
-  } finally {
-    await stop(relay);
-  }
+  });
 }
 
 /**
  * One-byte messages echoed by the fake agent, one at a time, 2 ms apart: the round trip a keystroke pays
  * for the relay hop (and the two `ws` ends in this process), without SSH, wsproxy or a pty.
  */
-export async function relayAloneEcho(count = 1000) {
-  const relay = await startRelay();
-  try {
-    const agent = await fakeAgent(relay.wsUrl);
-    if (!agent) throw new Error('the fake agent was not welcomed');
-    const dataSocket = new Promise((resolve) => agent.on('message', (data) => {
-      const message = JSON.parse(String(data));
-      if (message.type === 'open') resolve(opened(new WebSocket(`${relay.wsUrl}/data/${message.connectionId}`, OPTIONS)));
-    }));
-    const client = await opened(new WebSocket(`${relay.wsUrl}/client/${agent.welcome.id}`, OPTIONS));
-    const data = await dataSocket;
+export function relayAloneEcho(count = 1000) {
+  return withPairedSockets(async ({ client, data }) => {
     data.on('message', (message) => data.send(message));
     const samples = [];
     const byte = Buffer.from('x');
@@ -95,11 +98,6 @@ export async function relayAloneEcho(count = 1000) {
       samples.push(Number(process.hrtime.bigint() - started) / 1e6);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    client.terminate();
-    data.terminate();
-    agent.terminate();
     return samples.sort((a, b) => a - b);
-  } finally {
-    await stop(relay);
-  }
+  });
 }

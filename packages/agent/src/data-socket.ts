@@ -99,4 +99,3 @@ export function sendCoalesced(ws: Pick<WebSocket, 'send'>, pieces: readonly Buff
     });
   }
 }
-

@@ -2,11 +2,11 @@
 // configures it the way OpenSSH users expect (no camel-case keys, no `--no-x` magic, numbers stay text),
 // turns its errors into one line with a suggestion, and applies the environment and config defaults from
 // the option table. Never prints and never exits: the CLI does.
+import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import yargs from 'yargs/yargs';
 import { applyDefaults, readConfigFile } from './defaults';
 import { CommandLineError, HELP_OPTIONS, type CommandLine, type CommandLineSpec, type OptionTable } from './spec';
-import { readFileSync } from 'node:fs';
 import { didYouMean, suggest } from './suggest';
 
 /** The flag yargs' completion script calls the program with (`--get-yargs-completions <words>`). */

@@ -79,8 +79,6 @@ export {
   encodeFrameHeader,
   encodeClosePayload,
   decodeClosePayload,
-  type FrameEvent,
-  type FrameReaderOptions,
 } from './ws-frames';
 export { ExitCode, EXIT_CODE_MEANINGS, exitCodeHelp } from './exit-codes';
 export { describeConnectError, type ConnectFailure, type ConnectFailureKind } from './connect-errors';

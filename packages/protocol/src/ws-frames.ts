@@ -147,9 +147,9 @@ export function encodeFrameHeader(opcode: number, length: number): Uint8Array {
   const header = new Uint8Array(10);
   header[0] = 0x80 | opcode;
   header[1] = 127;
-  const high = Math.floor(length / 2 ** 32);
-  new DataView(header.buffer).setUint32(2, high);
-  new DataView(header.buffer).setUint32(6, length >>> 0);
+  const view = new DataView(header.buffer);
+  view.setUint32(2, Math.floor(length / 2 ** 32));
+  view.setUint32(6, length >>> 0);
   return header;
 }
 

@@ -2,7 +2,7 @@
 export { waitFor, type WaitOptions } from './wait';
 export { childPids, childPidsNamed, fdCount, rssKiB, openFdsUnder } from './processes';
 export { writeRandomFile, sha256File } from './files';
-export { tempKeys, type TempKeys } from './keys';
+export { ssh2HostKey, tempKeys, type TempKeys } from './keys';
 export { silentLog, captureLog, captureLogWithMeta } from './log';
 export { run, runSsh, sshArgs, sshOptions, sftpBatch, spawnSftpBatch, scp, type RunResult, type ListeningAgent } from './openssh';
 export { startTestServer, type TestServer, type TestServerOptions } from './ssh-server';

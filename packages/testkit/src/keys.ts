@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { utils } from 'ssh2';
 
 export interface TempKeys {
   readonly dir: string;
@@ -23,4 +24,18 @@ export function tempKeys(names: readonly string[]): TempKeys {
     publicLine: (name) => readFileSync(join(dir, `${name}.pub`), 'utf8').trim(),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A fresh ed25519 private key in OpenSSH format for an ssh2 `Server`. ssh2's keygen strips leading zero
+ * bytes from the public key, so about one key in 256 comes out malformed and ssh2's own parser refuses it
+ * (the agent's generateHostKey draws again for the same reason); this does the same.
+ */
+export function ssh2HostKey(): string {
+  for (let attempt = 1; ; attempt++) {
+    const { private: key } = utils.generateKeyPairSync('ed25519');
+    const parsed = utils.parseKey(key);
+    if (!(parsed instanceof Error)) return key;
+    if (attempt >= 64) throw parsed;
+  }
 }

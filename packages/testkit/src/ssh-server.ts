@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Server, utils, type Connection, type Session } from 'ssh2';
 import type winston from 'winston';
+import { ssh2HostKey } from './keys';
 import { captureLogWithMeta } from './log';
 
 const execFileAsync = promisify(execFile);
@@ -40,7 +41,7 @@ export async function startTestServer<Mode extends string>(options: TestServerOp
   await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test', '-f', keyPath]);
   const allowed = utils.parseKey(await readFile(`${keyPath}.pub`, 'utf8'));
   if (allowed instanceof Error) throw allowed;
-  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  const hostKey = ssh2HostKey();
   const logs: string[] = [];
   const log = captureLogWithMeta(logs);
   const connections = new Set<Connection>();

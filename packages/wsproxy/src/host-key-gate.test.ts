@@ -1,16 +1,14 @@
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { ssh2HostKey } from '@converge/testkit';
 import fc from 'fast-check';
-import { Client, Server, utils } from 'ssh2';
+import { Client, Server } from 'ssh2';
 import { HostKeyGate, HostKeyMismatchError, hostKeyBlob } from './host-key-gate';
 import { sshFingerprint } from './proxy';
 
 /** The bytes a real ssh2 server sends a client up to and past its key exchange, and its host key blob. */
 async function recordServerBytes(): Promise<{ bytes: Buffer; blob: Buffer }> {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const hostKey = utils.parseKey(pair.private);
-  if (hostKey instanceof Error) throw hostKey;
-  const server = new Server({ hostKeys: [pair.private] }, (client) => client.on('error', () => undefined));
+  const server = new Server({ hostKeys: [ssh2HostKey()] }, (client) => client.on('error', () => undefined));
   const tcp = createServer((socket) => server.injectSocket(socket));
   tcp.listen(0, '127.0.0.1');
   await once(tcp, 'listening');

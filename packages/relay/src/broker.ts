@@ -142,11 +142,7 @@ export class ConnectionBroker {
   /** Refuses a waiting client (its agent timed out, failed or left). */
   fail(connectionId: string, code: RelayErrorCode, message: string): void {
     const pending = this.take(connectionId);
-    if (!pending) return;
-    const outcome = OUTCOME_OF[code];
-    if (outcome) this.deps.stats.countConnection(outcome);
-    this.deps.refusals.refused(code, pending.address, { id: pending.agentId, reason: message });
-    refuseUpgrade(pending.socket, code, message);
+    if (pending) this.refuse(pending, code, message);
   }
 
   /** Whether a client waits here for `connectionId` (fleet: another relay links a data socket to it). */
@@ -179,7 +175,11 @@ export class ConnectionBroker {
     if (!pending || pending.socket.destroyed) return false;
     const { accept, stats } = this.deps;
     const data = accept(request, socket, head);
-    if (!data) return true;
+    if (!data) {
+      // The data socket closed before it could be paired (during a fleet lookup): the client hears why.
+      this.refuse(pending, RelayErrorCode.AGENT_GONE, "the agent's data socket closed before the session could start");
+      return true;
+    }
     const client = accept(pending.request, pending.socket, pending.head);
     if (!client) {
       data.close(1001, 'the client left');
@@ -198,6 +198,14 @@ export class ConnectionBroker {
     clearTimeout(pending.timer);
     pending.agent?.settled(connectionId);
     return pending;
+  }
+
+  /** Refuses a waiting client already taken off the list, and counts why. */
+  private refuse(pending: PendingClient, code: RelayErrorCode, message: string): void {
+    const outcome = OUTCOME_OF[code];
+    if (outcome) this.deps.stats.countConnection(outcome);
+    this.deps.refusals.refused(code, pending.address, { id: pending.agentId, reason: message });
+    refuseUpgrade(pending.socket, code, message);
   }
 
   /** Frees an anonymous slot of a full agent for a client from a less represented address. */

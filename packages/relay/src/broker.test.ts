@@ -1,0 +1,62 @@
+// The broker with its real upgrade completion and stand-ins for the agent's session and the registry:
+// the orders of events that the real relay only meets in a race, provoked one by one.
+import type { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { decodeHttpError, RelayErrorCode } from '@converge/protocol';
+import { silentLog } from '@converge/testkit';
+import type { AgentSession } from './agent-session';
+import { ConnectionBroker } from './broker';
+import { acceptFrameSocket } from './data-path';
+import type { Heartbeat } from './heartbeat';
+import { RefusalLog } from './limits';
+import type { Registry } from './registry';
+import { RelayStats } from './stats';
+
+function upgradeRequest(): IncomingMessage {
+  const headers = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' };
+  return { method: 'GET', headers, socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
+}
+
+/** What was written to a socket, as text. */
+function written(socket: PassThrough): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('end', () => resolve(text));
+  });
+}
+
+function brokerWithAgent(): { broker: ConnectionBroker; opened: string[]; stats: RelayStats } {
+  const opened: string[] = [];
+  const agent = { slots: () => [], requestOpen: (connectionId: string) => opened.push(connectionId), settled: () => undefined } as unknown as AgentSession;
+  const log = silentLog();
+  const stats = new RelayStats();
+  const broker = new ConnectionBroker({
+    registry: { local: () => agent } as unknown as Registry,
+    accept: (request, socket, head) => acceptFrameSocket(request, socket, head, 1 << 20),
+    heartbeat: { track: () => undefined } as unknown as Heartbeat,
+    log,
+    refusals: new RefusalLog(log),
+    stats,
+    openTimeoutMs: 10_000,
+    maxClientsPerAgent: 0,
+    stallTimeoutMs: 60_000,
+  });
+  return { broker, opened, stats };
+}
+
+test('a client whose agent data socket is gone by the time it is paired is refused with AGENT_GONE', async () => {
+  const { broker, opened } = brokerWithAgent();
+  const client = new PassThrough();
+  const reply = written(client);
+  await broker.handleClient(upgradeRequest(), client, Buffer.alloc(0), 'k3v9-x7qd', '127.0.0.1');
+  expect(opened).toHaveLength(1);
+  // The agent's data socket arrives already closed (it went away while a fleet relay looked up the client).
+  const data = new PassThrough();
+  data.destroy();
+  expect(broker.pairWith(opened[0]!, upgradeRequest(), data, Buffer.alloc(0))).toBe(true);
+  const text = await reply;
+  expect(text).toMatch(/^HTTP\/1\.1 502 /);
+  expect(decodeHttpError(text.slice(text.indexOf('\r\n\r\n') + 4))?.code).toBe(RelayErrorCode.AGENT_GONE);
+  expect(broker.isWaiting(opened[0]!)).toBe(false);
+});

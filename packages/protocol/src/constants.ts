@@ -8,12 +8,12 @@ export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 export const MAX_DATA_FRAME_BYTES = 1024 * 1024;
 
 /**
- * The `generateMask` option our websocket clients (agent data sockets, wsproxy, relay-to-relay links)
- * give `ws`: an all-zero masking key. RFC 6455 masks client frames so that script in a browser cannot
- * put bytes of its choosing on the wire and poison a confused intermediary's cache. Our clients are no
- * browsers and carry SSH ciphertext, which nobody can choose; a zero key lets `ws` skip masking on the
- * sender and unmasking on the relay (measured: relay CPU per GiB relayed about halved). Servers must
- * still accept any key, and the relay does.
+ * An all-zero masking key, as a `generateMask` option for a `ws` client: what our own websocket clients
+ * (agent data sockets, wsproxy, relay-to-relay links) send too. RFC 6455 masks client frames so that
+ * script in a browser cannot put bytes of its choosing on the wire and poison a confused intermediary's
+ * cache. Our clients are no browsers and carry SSH ciphertext, which nobody can choose; a zero key lets
+ * the sender skip masking and the relay skip unmasking (measured: relay CPU per GiB relayed about
+ * halved). Servers must still accept any key, and the relay does.
  */
 export function zeroMask(mask: Uint8Array): void {
   mask.fill(0);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeClosePayload, encodeClosePayload, encodeFrameHeader, type FrameEvent, FrameReader, Opcode } from './ws-frames';
+import { decodeClosePayload, encodeClosePayload, encodeFrameHeader, type FrameEvent, FrameReader, type FrameReaderOptions, Opcode } from './ws-frames';
 
 const MAX = 1024 * 1024;
 
@@ -12,7 +12,7 @@ function clientFrame(opcode: number, payload: Uint8Array, mask = Uint8Array.of(1
   return Uint8Array.from([...header, ...mask, ...masked]);
 }
 
-function readAll(chunks: Uint8Array[], options = { maxFrameBytes: MAX, requireMask: true }): FrameEvent[] {
+function readAll(chunks: Uint8Array[], options: FrameReaderOptions = { maxFrameBytes: MAX, from: 'client' }): FrameEvent[] {
   const reader = new FrameReader(options);
   // Copies: the reader unmasks in place, and a test reuses its frames.
   return chunks.flatMap((chunk) => [...reader.push(Uint8Array.from(chunk))]);
@@ -106,13 +106,13 @@ describe('FrameReader', () => {
   });
 
   it('accepts unmasked frames when masks are not required (a client reading a server)', () => {
-    expect(readAll([Uint8Array.of(0x82, 1, 5)], { maxFrameBytes: MAX, requireMask: false })).toEqual([{ kind: 'data', payload: Uint8Array.of(5) }]);
+    expect(readAll([Uint8Array.of(0x82, 1, 5)], { maxFrameBytes: MAX, from: 'server' })).toEqual([{ kind: 'data', payload: Uint8Array.of(5) }]);
   });
 
   it('never throws on random bytes', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 10 }), (chunks) => {
-        const reader = new FrameReader({ maxFrameBytes: 1000, requireMask: true });
+        const reader = new FrameReader({ maxFrameBytes: 1000, from: 'client' });
         let errors = 0;
         for (const chunk of chunks) for (const event of reader.push(chunk)) if (event.kind === 'error') errors++;
         expect(errors).toBeLessThanOrEqual(1);

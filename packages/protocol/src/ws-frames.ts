@@ -17,8 +17,8 @@ export type FrameEvent =
 export interface FrameReaderOptions {
   /** Largest frame payload accepted (close 1009 above it). */
   readonly maxFrameBytes: number;
-  /** Frames must be masked (a server reading a client, RFC 6455 5.1). */
-  readonly requireMask: boolean;
+  /** Frames from a client must be masked, frames from a server must not be (RFC 6455 5.1). */
+  readonly from: 'client' | 'server';
 }
 
 const MAX_CONTROL_PAYLOAD = 125;
@@ -96,7 +96,8 @@ export class FrameReader {
     this.maskOffset = 0;
     this.headerHave = 0;
     if ((h[0]! & 0x70) !== 0) return this.fail(1002, 'reserved bits set (no extension was agreed)');
-    if (this.options.requireMask && !this.masked) return this.fail(1002, 'unmasked frame from a client');
+    if (this.options.from === 'client' && !this.masked) return this.fail(1002, 'unmasked frame from a client');
+    if (this.options.from === 'server' && this.masked) return this.fail(1002, 'masked frame from a server');
     if (opcode >= 0x8) {
       if (opcode !== Opcode.close && opcode !== Opcode.ping && opcode !== Opcode.pong) return this.fail(1002, `unknown opcode ${opcode}`);
       if (!fin || length > MAX_CONTROL_PAYLOAD) return this.fail(1002, 'fragmented or oversized control frame');
@@ -140,16 +141,23 @@ export function isSendableCloseCode(code: number): boolean {
   return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
 }
 
-/** The header of an unmasked frame (server to client) with FIN set. */
-export function encodeFrameHeader(opcode: number, length: number): Uint8Array {
-  if (length < 126) return Uint8Array.of(0x80 | opcode, length);
-  if (length < 0x10000) return Uint8Array.of(0x80 | opcode, 126, length >>> 8, length & 0xff);
-  const header = new Uint8Array(10);
+/**
+ * The header of a frame with FIN set: unmasked (server to client), or for a client masked with the
+ * all-zero key, so that the payload goes out as it is (zeroMask in constants.ts says why that is sound
+ * for our non-browser clients).
+ */
+export function encodeFrameHeader(opcode: number, length: number, zeroMasked = false): Uint8Array {
+  const lengthBytes = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
+  // new Uint8Array zero-fills: the 4 bytes of a zero masking key need no writing.
+  const header = new Uint8Array(2 + lengthBytes + (zeroMasked ? 4 : 0));
   header[0] = 0x80 | opcode;
-  header[1] = 127;
+  header[1] = (zeroMasked ? 0x80 : 0) | (lengthBytes === 0 ? length : lengthBytes === 2 ? 126 : 127);
   const view = new DataView(header.buffer);
-  view.setUint32(2, Math.floor(length / 2 ** 32));
-  view.setUint32(6, length >>> 0);
+  if (lengthBytes === 2) view.setUint16(2, length);
+  if (lengthBytes === 8) {
+    view.setUint32(2, Math.floor(length / 2 ** 32));
+    view.setUint32(6, length >>> 0);
+  }
   return header;
 }
 

@@ -6,7 +6,7 @@ import { decodeHttpError, RelayErrorCode } from '@converge/protocol';
 import { silentLog } from '@converge/testkit';
 import type { AgentSession } from './agent-session';
 import { ConnectionBroker } from './broker';
-import { acceptFrameSocket } from './data-path';
+import { acceptFrameSocket } from '@converge/websocket';
 import type { Heartbeat } from './heartbeat';
 import { RefusalLog } from './limits';
 import type { Registry } from './registry';

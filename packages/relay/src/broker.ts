@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { generateConnectionId, type Pipe, pipeEndpoints, RELAY_ERRORS, RelayErrorCode } from '@converge/protocol';
 import { admitClient } from './admission';
 import type { AgentSession } from './agent-session';
-import { type AcceptDataSocket, type FrameSocket, frameSocketEndpoint } from './data-path';
+import { type AcceptFrameSocket, type FrameSocket, frameSocketEndpoint } from '@converge/websocket';
 import type { Fleet } from './fleet';
 import type { Heartbeat } from './heartbeat';
 import type { RefusalLog } from './limits';
@@ -35,7 +35,7 @@ interface PendingClient {
 export interface BrokerDeps {
   readonly registry: Registry;
   /** Completes the upgrade of a client or data socket. */
-  readonly accept: AcceptDataSocket;
+  readonly accept: AcceptFrameSocket;
   readonly heartbeat: Heartbeat;
   readonly log: Logger;
   readonly refusals: RefusalLog;

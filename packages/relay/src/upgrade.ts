@@ -1,6 +1,6 @@
 // HTTP upgrade plumbing: refusing an upgrade with a status and a JSON reason (so wsproxy can print one
 // readable line instead of hanging), and the websocket server for control sockets (client and data
-// sockets are completed by data-path/, which forwards their frames without ws).
+// sockets are completed by @converge/websocket, which forwards their frames without ws).
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';

@@ -16,11 +16,9 @@ import {
   RelayErrorCode,
   type ReadableLike,
   streamEndpoint,
-  webSocketEndpoint,
   type WritableLike,
-  zeroMask,
 } from '@converge/protocol';
-import WebSocket from 'ws';
+import { connectFrameSocket, type FrameSocket, frameSocketEndpoint, UpgradeRefusedError } from '@converge/websocket';
 import { classifyConnectError, ProxyError, ProxyExitCode } from './errors';
 import { HostKeyGate, HostKeyMismatchError } from './host-key-gate';
 import { VERSION } from './version';
@@ -69,38 +67,24 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   return { bytesSent: result.bytesAtoB, bytesReceived: result.bytesBtoA };
 }
 
-/**
- * Opens the websocket and pipes it. The pipe is attached inside the 'open' handler itself: the relay's
- * first frame (the agent's SSH banner) can arrive in the same TCP read as the 101 response, and ws
- * emits it on the next tick, before any promise continuation would run.
- */
-function connect(target: string, options: ProxyOptions): Promise<Pipe> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(target, {
-      perMessageDeflate: false,
-      maxPayload: MAX_DATA_FRAME_BYTES,
-      handshakeTimeout: options.connectTimeoutMs,
-      generateMask: zeroMask,
+/** Opens the websocket and pipes it. The socket comes paused and flows once the pipe listens, so the
+ *  relay's first bytes (the agent's SSH banner), which can arrive with the 101, are not lost. */
+async function connect(target: string, options: ProxyOptions): Promise<Pipe> {
+  let frames: FrameSocket;
+  try {
+    frames = await connectFrameSocket(target, {
+      maxFrameBytes: MAX_DATA_FRAME_BYTES,
+      timeoutMs: options.connectTimeoutMs,
       headers: { 'user-agent': `converge-wsproxy/${VERSION}` },
       ...(options.ca && { ca: options.ca }),
     });
-    let settled = false;
-    const fail = (error: ProxyError) => {
-      if (settled) return;
-      settled = true;
-      ws.terminate();
-      reject(error);
-    };
-    ws.once('unexpected-response', (_request, response: IncomingMessage) => {
-      readBody(response).then((body) => fail(refusal(response.statusCode ?? 0, body, target)), () => fail(refusal(response.statusCode ?? 0, '', target)));
-    });
-    ws.once('error', (error) => fail(classifyConnectError(error as NodeJS.ErrnoException, target)));
-    ws.once('open', () => {
-      settled = true;
-      const local = streamEndpoint(options.input, options.output);
-      resolve(pipeEndpoints(options.hostKey ? gated(local, new HostKeyGate(options.hostKey, sshFingerprint), options) : local, webSocketEndpoint(ws)));
-    });
-  });
+  } catch (error) {
+    if (!(error instanceof UpgradeRefusedError)) throw classifyConnectError(error as NodeJS.ErrnoException, target);
+    const body = await readBody(error.response).catch(() => '');
+    throw refusal(error.status, body, target);
+  }
+  const local = streamEndpoint(options.input, options.output);
+  return pipeEndpoints(options.hostKey ? gated(local, new HostKeyGate(options.hostKey, sshFingerprint), options) : local, frameSocketEndpoint(frames));
 }
 
 /** `SHA256:<base64 without padding>` of a public key blob, as ssh-keygen -l prints it. */

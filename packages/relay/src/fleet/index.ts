@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AgentSummary, RelayErrorCode } from '@converge/protocol';
-import type { AcceptDataSocket } from '../data-path';
+import type { AcceptFrameSocket } from '@converge/websocket';
 import type { Heartbeat } from '../heartbeat';
 import type { Logger } from '../log';
 import { linkDataSocket } from './link';
@@ -27,7 +27,7 @@ export interface FleetOptions {
 
 export interface FleetDeps {
   readonly log: Logger;
-  readonly accept: AcceptDataSocket;
+  readonly accept: AcceptFrameSocket;
   readonly heartbeat: Heartbeat;
   /** A remote relay asks this relay's agent `id` to open a connection. */
   readonly openLocal: (id: string, connectionId: string, clientAddress: string) => boolean;

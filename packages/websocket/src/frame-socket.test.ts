@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect as tcpConnect } from 'node:net';
 import { waitFor } from '@converge/testkit';
 import WebSocket from 'ws';
-import { acceptFrameSocket, type FrameSocket } from './frame-socket';
+import type { FrameSocket } from './frame-socket';
+import { acceptFrameSocket } from './server-handshake';
 
 let server: Server;
 let url: string;

@@ -1,18 +1,18 @@
-// A client or data websocket after its 101, read and written frame by frame: the relay hands each payload
-// piece on as it arrives (no message reassembly, no copy) and writes what it is given in one tick as one
-// binary frame, in one writev. ws stays for the control sockets, whose messages are parsed.
-// Rule: a peer's bytes end at most its own socket (a close with a code), never the relay.
-import { createHash } from 'node:crypto';
+// A websocket after its handshake, read and written frame by frame, for either end: the relay's client
+// and data sockets (server end), and the agent's data socket, wsproxy and relay-to-relay links (client
+// end). Each payload piece is handed on as it arrives (no message reassembly, no copy) and what is
+// given in one tick leaves as one binary frame, in one writev. A client masks with the all-zero key,
+// so no end ever XORs a payload (zeroMask in the protocol package says why that is sound).
+// Rule: a peer's bytes end at most its own socket (a close with a code), never the process.
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { decodeClosePayload, encodeClosePayload, encodeFrameHeader, FrameReader, Opcode, PipeClosedError } from '@converge/protocol';
 
-const HANDSHAKE_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** After our close frame, how long the peer has to close its side before the socket is cut. */
 const CLOSE_TIMEOUT_MS = 10_000;
 const EMPTY = new Uint8Array(0);
+/** Largest frame sent: the smallest --max-message-size a relay may be given, so every relay takes it. */
+export const MAX_SENT_FRAME_BYTES = 64 * 1024;
 /** Pongs written and not yet flushed above which a peer that pings without reading is cut (as ws's server does). */
 const MAX_PENDING_PONGS = 60;
 
@@ -22,6 +22,13 @@ export interface FrameSocketEvents {
   pong: [];
   /** Once: the close code the peer sent (1006 if none came), its reason, and the violation if the peer broke the protocol. */
   close: [code: number, reason: string, violation: PipeClosedError | undefined];
+}
+
+export interface FrameSocketOptions {
+  /** Largest frame payload accepted from the peer (close 1009 above it). */
+  readonly maxFrameBytes: number;
+  /** Which end of the websocket this is: a server reads masked frames, a client sends masked ones. */
+  readonly end: 'server' | 'client';
 }
 
 export class FrameSocket extends EventEmitter<FrameSocketEvents> {
@@ -35,10 +42,12 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
   private closeTimer: NodeJS.Timeout | undefined;
   private pendingPongs = 0;
   private readonly reader: FrameReader;
+  private readonly masked: boolean;
 
-  constructor(private readonly socket: Socket, maxFrameBytes: number) {
+  constructor(private readonly socket: Socket, options: FrameSocketOptions) {
     super();
-    this.reader = new FrameReader({ maxFrameBytes, requireMask: true });
+    this.reader = new FrameReader({ maxFrameBytes: options.maxFrameBytes, from: options.end === 'server' ? 'client' : 'server' });
+    this.masked = options.end === 'client';
     socket.setNoDelay(true);
     socket.setTimeout(0);
     socket.on('data', (chunk: Buffer) => this.read(chunk));
@@ -51,6 +60,11 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
     });
   }
 
+  /** Bytes given to send() that have not yet been taken by the kernel. */
+  get bufferedAmount(): number {
+    return this.pendingBytes + this.socket.writableLength;
+  }
+
   /** True until a close frame was sent or the socket went away. */
   get open(): boolean {
     return !this.closeSent && !this.socket.destroyed;
@@ -58,7 +72,8 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
 
   /**
    * Sends `payload` in a binary frame; `done` runs once it has left this process, or failed. What is sent
-   * in one tick (the pieces of one read) goes out as one frame in one writev, without copying.
+   * in one tick (the pieces of one read, of one SSH packet) goes out in one writev, without copying, as
+   * one frame (or several when it passes MAX_SENT_FRAME_BYTES).
    */
   send(payload: Uint8Array, done: (error?: Error) => void): void {
     if (!this.open) return done(new PipeClosedError('websocket is not open', 1011));
@@ -131,7 +146,7 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
 
   private writeControl(opcode: number, payload: Uint8Array, written?: () => void): void {
     this.socket.cork();
-    this.socket.write(encodeFrameHeader(opcode, payload.length));
+    this.socket.write(encodeFrameHeader(opcode, payload.length, this.masked));
     this.socket.write(payload, written);
     this.socket.uncork();
   }
@@ -142,33 +157,32 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
     if (parts.length === 0) return;
     this.pending = [];
     this.pendingDone = [];
-    const bytes = this.pendingBytes;
+    let left = this.pendingBytes;
     this.pendingBytes = 0;
     const settle = (error?: Error | null) => {
       for (const callback of done) callback(error ?? undefined);
     };
     if (this.socket.destroyed) return settle(new PipeClosedError('websocket is not open', 1011));
     this.socket.cork();
-    this.socket.write(encodeFrameHeader(Opcode.binary, bytes));
-    for (let i = 0; i < parts.length - 1; i++) this.socket.write(parts[i]!);
-    this.socket.write(parts[parts.length - 1]!, settle);
+    if (left === 0) {
+      this.socket.write(encodeFrameHeader(Opcode.binary, 0, this.masked));
+      this.socket.write(EMPTY, settle);
+    }
+    // One frame, or several of at most MAX_SENT_FRAME_BYTES; the last write carries the callbacks.
+    let roomInFrame = 0;
+    for (let part of parts) {
+      while (part.length > 0) {
+        if (roomInFrame === 0) {
+          roomInFrame = Math.min(left, MAX_SENT_FRAME_BYTES);
+          this.socket.write(encodeFrameHeader(Opcode.binary, roomInFrame, this.masked));
+        }
+        const piece = part.length <= roomInFrame ? part : part.subarray(0, roomInFrame);
+        part = part.subarray(piece.length);
+        roomInFrame -= piece.length;
+        left -= piece.length;
+        this.socket.write(piece, left === 0 ? settle : undefined);
+      }
+    }
     this.socket.uncork();
   };
-}
-
-/**
- * Completes a websocket upgrade already checked by isWebSocketUpgrade (method, Upgrade header, key,
- * version 13): no subprotocol and no extension are agreed. Undefined when the socket is already gone.
- */
-export function acceptFrameSocket(request: IncomingMessage, socket: Duplex, head: Buffer, maxFrameBytes: number): FrameSocket | undefined {
-  if (!socket.readable || !socket.writable) {
-    socket.destroy();
-    return undefined;
-  }
-  const key = String(request.headers['sec-websocket-key']);
-  const accept = createHash('sha1').update(key + HANDSHAKE_GUID).digest('base64');
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-  const frames = new FrameSocket(socket as Socket, maxFrameBytes);
-  if (head.length > 0) socket.unshift(head);
-  return frames;
 }

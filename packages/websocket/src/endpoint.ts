@@ -16,6 +16,8 @@ export function frameSocketEndpoint(socket: FrameSocket): PipeEndpoint {
     start(onData, onEnd) {
       socket.on('data', onData);
       socket.once('close', (code, reason, violation) => onEnd(violation ?? closeError(code, reason)));
+      // A client socket is handed over paused (connectFrameSocket): it flows once someone listens.
+      if (socket.isPaused) socket.resume();
     },
   };
 }

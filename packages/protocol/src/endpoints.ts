@@ -1,20 +1,8 @@
-// Adapters from the things the packages pipe (a `ws` WebSocket, a readable/writable stream pair) to
-// PipeEndpoint. They are structural: this package imports no IO module, callers pass their objects in.
+// The stream adapter to PipeEndpoint (a readable/writable stream pair), and the close rules every
+// websocket endpoint follows (@converge/websocket's frameSocketEndpoint). Structural: this package
+// imports no IO module, callers pass their objects in.
 import type { PipeEndpoint } from './pipe';
 import { isSendableCloseCode } from './ws-frames';
-
-/** The part of a `ws` (v8) WebSocket the pipe uses. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: Uint8Array, options: { binary: boolean }, callback: (error?: Error) => void): void;
-  pause(): void;
-  resume(): void;
-  close(code?: number, reason?: string): void;
-  terminate(): void;
-  on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
-  on(event: 'close', listener: (code: number, reason: Uint8Array) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-}
 
 /** An error that ends a pipe and says which websocket close code the other side should get. */
 export class PipeClosedError extends Error {
@@ -27,7 +15,6 @@ export class PipeClosedError extends Error {
   }
 }
 
-const WS_OPEN = 1;
 const NORMAL_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
 /** The close code that tells the other side why its pipe ended: the error's own, or 1011. */
@@ -41,37 +28,6 @@ export function closeCodeOf(error: Error | undefined): number {
 export function closeError(code: number, reason: string): PipeClosedError | undefined {
   if (NORMAL_CLOSE_CODES.has(code)) return undefined;
   return new PipeClosedError(reason || `websocket closed with code ${code}`, code === 1006 ? 1011 : code);
-}
-
-/** A websocket carrying binary frames; a text frame is a protocol violation and ends the pipe. */
-export function webSocketEndpoint(ws: WebSocketLike): PipeEndpoint {
-  return {
-    send(chunk, done) {
-      if (ws.readyState !== WS_OPEN) return done(new PipeClosedError('websocket is not open', 1011));
-      ws.send(chunk, { binary: true }, (error) => done(error ?? undefined));
-    },
-    pause: () => ws.pause(),
-    resume: () => ws.resume(),
-    close(error) {
-      if (ws.readyState !== WS_OPEN) return;
-      // A peer that stopped reading would never take a close frame: cut it at once.
-      if ((error as { abort?: unknown } | undefined)?.abort === true) return ws.terminate();
-      ws.close(closeCodeOf(error), error ? error.message.slice(0, 120) : '');
-    },
-    start(onData, onEnd) {
-      let failure: Error | undefined;
-      ws.on('message', (data, isBinary) => {
-        if (!isBinary || !(data instanceof Uint8Array)) {
-          failure = new PipeClosedError('text frame on a data websocket', 1003);
-          ws.close(1003, 'binary frames only');
-          return;
-        }
-        onData(data);
-      });
-      ws.on('error', (error) => (failure ??= error));
-      ws.on('close', (code, reason) => onEnd(failure ?? closeError(code, new TextDecoder().decode(reason))));
-    },
-  };
 }
 
 /** The part of Node streams the pipe uses (process.stdin / process.stdout, a net.Socket). */

@@ -64,12 +64,10 @@ export {
   type PipeResult,
 } from './pipe';
 export {
-  webSocketEndpoint,
   streamEndpoint,
   closeCodeOf,
   closeError,
   PipeClosedError,
-  type WebSocketLike,
   type ReadableLike,
   type WritableLike,
 } from './endpoints';

@@ -1,5 +1,5 @@
-// A FrameSocket as one end of the one pipe, with the same close rules as protocol's webSocketEndpoint:
-// a normal close ends the pipe quietly, any other code or a violation is passed to the other side.
+// A FrameSocket as one end of the one pipe, with the protocol package's close rules (closeCodeOf,
+// closeError): a normal close ends the pipe quietly, any other code or a violation is passed to the other side.
 import { closeCodeOf, closeError, type PipeEndpoint } from '@converge/protocol';
 import type { FrameSocket } from './frame-socket';
 

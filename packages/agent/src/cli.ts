@@ -1,5 +1,6 @@
 // `converge-agent`: argv/env -> config -> startAgent (or the job runner for `run`), then the epilogue,
-// and errors -> exit codes. Nothing else.
+// and errors -> exit codes, with the heap growth fixed for moving bytes. Nothing else.
+import { BULK_HEAP_GROWING_PERCENT, fixHeapGrowth } from '@converge/cli-kit';
 import { resolve } from 'node:path';
 import { startAgent } from './agent';
 import { HELP, parseCliArgs } from './cli-args';
@@ -74,6 +75,8 @@ async function main(): Promise<number> {
   return code;
 }
 
+// Full collections paced by socket and cipher buffers otherwise (@converge/cli-kit's heap.ts says why).
+fixHeapGrowth(BULK_HEAP_GROWING_PERCENT);
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {

@@ -1,4 +1,5 @@
 // converge-relay: argv and environment -> RelayConfig -> startRelay, and errors -> exit codes.
+import { fixHeapGrowth, RELAY_HEAP_GROWING_PERCENT } from '@converge/cli-kit';
 import { mintFromArgs, parseRelayArgs } from './cli/args';
 import { HELP } from './cli/help';
 import { RelayExitCode } from './errors';
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
+  // Full collections paced by socket buffers otherwise (@converge/cli-kit's heap.ts says why).
+  fixHeapGrowth(RELAY_HEAP_GROWING_PERCENT);
   main().catch((error: Error) => {
     process.stderr.write(`converge-relay: internal error: ${error.stack ?? error.message}\n`);
     process.exit(RelayExitCode.internal);

@@ -1,5 +1,6 @@
 // converge-wsproxy: an OpenSSH ProxyCommand. argv -> runProxy(stdin, stdout) -> exit code; every
 // failure is one line on stderr.
+import { BULK_HEAP_GROWING_PERCENT, fixHeapGrowth } from '@converge/cli-kit';
 import { parseProxyArgs } from './cli/args';
 import { HELP } from './cli/help';
 import { ProxyError, ProxyExitCode } from './errors';
@@ -37,5 +38,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
+  // Full collections paced by socket buffers otherwise (@converge/cli-kit's heap.ts says why).
+  fixHeapGrowth(BULK_HEAP_GROWING_PERCENT);
   main().catch((error: Error) => fail(`internal error: ${error.stack ?? error.message}`, ProxyExitCode.internal));
 }

@@ -5,9 +5,12 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forwarderFloor } from './forwarder-floor.mjs';
 import { relayAlone } from './relay-alone.mjs';
-import { cpuSeconds, MiB, quote, sh, sleep, sshLine } from './lib.mjs';
+import { cpuSeconds, median, MiB, quote, sh, sleep, sshLine } from './lib.mjs';
 
-const SECTION_LIMIT_MS = 20 * 60_000;
+const SECTION_LIMIT_MS = 30 * 60_000;
+/** Rounds of a full run (each path once per round). */
+const ROUNDS = 3;
+const OPS = ['sftp put', 'sftp get', 'cat up', 'cat down'];
 
 function sftpArgs(target) {
   // sftp spells the port -P; everything else is ssh's.
@@ -40,50 +43,82 @@ async function measure(target, what, bytes, run, check) {
   return { mbps: bytes / MiB / result.seconds, seconds: result.seconds, cpuPerGiB };
 }
 
+/** A path's rounds of one operation: the median throughput with its spread, and the median CPU of each role. */
+function medianSample(samples) {
+  const good = samples.filter((sample) => sample.mbps);
+  if (good.length === 0) return samples[0];
+  const mbps = good.map((sample) => sample.mbps);
+  const roles = Object.keys(good[0].cpuPerGiB);
+  return {
+    mbps: median(mbps),
+    minMbps: Math.min(...mbps),
+    maxMbps: Math.max(...mbps),
+    rounds: good.length,
+    cpuPerGiB: Object.fromEntries(roles.map((role) => [role, median(good.map((sample) => sample.cpuPerGiB[role]))])),
+  };
+}
+
+/** The median of each figure over the rounds of the floor or of the relay alone. */
+function medianOf(results) {
+  const good = results.filter((r) => !r.error);
+  if (good.length === 0) return results[0];
+  const mid = (list) => ({ mbps: median(list.map((r) => r.mbps)), cpuPerGiB: median(list.map((r) => r.cpuPerGiB)) });
+  return good[0].up ? { up: mid(good.map((r) => r.up)), down: mid(good.map((r) => r.down)) } : mid(good);
+}
+
 export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
   const sftpBytes = (quick ? 64 : 512) * MiB;
   const catBytes = (quick ? 128 : 1024) * MiB;
+  // The machines this runs on are shared: a burst of load elsewhere lasts seconds to minutes. Every path
+  // is measured once per round, rounds take the paths in a rotated order, and each figure is the median
+  // of its rounds, so that no burst lands on one path only.
+  const rounds = quick ? 1 : ROUNDS;
   const local = join(dir, 'bulk.bin');
   await sh(`head -c ${sftpBytes} /dev/urandom > ${quote(local)}`);
   const deadline = Date.now() + SECTION_LIMIT_MS;
   const perOpMs = quick ? 60_000 : 180_000;
-  const rows = [];
-  const floor = await forwarderFloor(catBytes).catch((error) => ({ error: error.message }));
-  log(`  bare TCP forwarder (floor)          ${floor.error ?? `${floor.mbps.toFixed(1)} MB/s  forwarder ${floor.cpuPerGiB.toFixed(2)} s/GiB`}`);
-  const alone = await relayAlone(catBytes).catch((error) => ({ error: error.message }));
-  for (const direction of ['up', 'down']) {
-    log(`  relay alone, 64 KiB messages ${direction.padEnd(5)} ${alone.error ?? `${alone[direction].mbps.toFixed(1)} MB/s  relay ${alone[direction].cpuPerGiB.toFixed(2)} s/GiB`}`);
-  }
-  for (const target of targets) {
-    const row = { path: target.name };
-    const remote = join(remoteDir(target), `bulk-${Math.random().toString(36).slice(2)}.bin`);
-    const back = join(dir, 'bulk-back.bin');
-    const ops = [
-      ['sftp put', sftpBytes, () => sftpTransfer(target, `put ${local} ${remote}`, dir, perOpMs), () => statSync(remote).size === sftpBytes],
-      ['sftp get', sftpBytes, () => sftpTransfer(target, `get ${remote} ${back}`, dir, perOpMs), () => statSync(back).size === sftpBytes],
-      ['cat up', catBytes, () => sh(`head -c ${catBytes} /dev/zero | ${sshLine(target, 'cat | wc -c')}`, perOpMs), (r) => Number(r.stdout.trim()) === catBytes],
-      ['cat down', catBytes, () => sh(`${sshLine(target, `head -c ${catBytes} /dev/zero | cat`)} | wc -c`, perOpMs), (r) => Number(r.stdout.trim()) === catBytes],
-    ];
-    for (const [what, bytes, run, check] of ops) {
-      if (Date.now() > deadline) {
-        row[what] = { error: 'section time limit reached' };
-        continue;
-      }
-      row[what] = await measure(target, what, bytes, run, check).catch((error) => ({ error: error.message }));
-      const cpu = Object.entries(row[what].cpuPerGiB ?? {}).map(([role, s]) => `${role} ${s.toFixed(2)} s/GiB`).join(', ');
-      log(`  ${target.name.padEnd(34)} ${what.padEnd(9)} ${row[what].mbps ? `${row[what].mbps.toFixed(1)} MB/s  ${cpu}` : row[what].error}`);
+  const samples = new Map(targets.map((target) => [target, Object.fromEntries(OPS.map((op) => [op, []]))]));
+  const floors = [];
+  const alones = [];
+  for (let round = 0; round < rounds; round++) {
+    log(`  round ${round + 1} of ${rounds}`);
+    const floor = await forwarderFloor(catBytes).catch((error) => ({ error: error.message }));
+    floors.push(floor);
+    log(`  bare TCP forwarder (floor)          ${floor.error ?? `${floor.mbps.toFixed(1)} MB/s  forwarder ${floor.cpuPerGiB.toFixed(2)} s/GiB`}`);
+    const alone = await relayAlone(catBytes).catch((error) => ({ error: error.message }));
+    alones.push(alone);
+    for (const direction of ['up', 'down']) {
+      log(`  relay alone, 64 KiB messages ${direction.padEnd(5)} ${alone.error ?? `${alone[direction].mbps.toFixed(1)} MB/s  relay ${alone[direction].cpuPerGiB.toFixed(2)} s/GiB`}`);
     }
-    await sh(`rm -f ${quote(remote)} ${quote(back)}`);
-    rows.push(row);
+    for (const target of [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)]) {
+      const remote = join(remoteDir(target), `bulk-${Math.random().toString(36).slice(2)}.bin`);
+      const back = join(dir, 'bulk-back.bin');
+      const ops = {
+        'sftp put': [sftpBytes, () => sftpTransfer(target, `put ${local} ${remote}`, dir, perOpMs), () => statSync(remote).size === sftpBytes],
+        'sftp get': [sftpBytes, () => sftpTransfer(target, `get ${remote} ${back}`, dir, perOpMs), () => statSync(back).size === sftpBytes],
+        'cat up': [catBytes, () => sh(`head -c ${catBytes} /dev/zero | ${sshLine(target, 'cat | wc -c')}`, perOpMs), (r) => Number(r.stdout.trim()) === catBytes],
+        'cat down': [catBytes, () => sh(`${sshLine(target, `head -c ${catBytes} /dev/zero | cat`)} | wc -c`, perOpMs), (r) => Number(r.stdout.trim()) === catBytes],
+      };
+      for (const [what, [bytes, run, check]] of Object.entries(ops)) {
+        const sample = Date.now() > deadline ? { error: 'section time limit reached' } : await measure(target, what, bytes, run, check).catch((error) => ({ error: error.message }));
+        samples.get(target)[what].push(sample);
+        const cpu = Object.entries(sample.cpuPerGiB ?? {}).map(([role, s]) => `${role} ${s.toFixed(2)} s/GiB`).join(', ');
+        log(`  ${target.name.padEnd(34)} ${what.padEnd(9)} ${sample.mbps ? `${sample.mbps.toFixed(1)} MB/s  ${cpu}` : sample.error}`);
+      }
+      await sh(`rm -f ${quote(remote)} ${quote(back)}`);
+    }
   }
+  const rows = targets.map((target) => ({ path: target.name, ...Object.fromEntries(OPS.map((op) => [op, medianSample(samples.get(target)[op])])) }));
+  const floor = medianOf(floors);
+  const alone = medianOf(alones);
   const baseline = rows.find((r) => r.path.startsWith('OpenSSH sshd')) ?? rows.find((r) => r.path.includes('direct'));
   for (const row of rows) {
-    for (const op of ['sftp put', 'sftp get', 'cat up', 'cat down']) {
+    for (const op of OPS) {
       const base = baseline?.[op]?.mbps;
       if (row[op]?.mbps && base) row[op].ratio = row[op].mbps / base;
       const baseCpu = baseline?.[op]?.cpuPerGiB?.server;
       if (row[op]?.cpuPerGiB?.server && baseCpu) row[op].serverCpuRatio = row[op].cpuPerGiB.server / baseCpu;
     }
   }
-  return { sftpBytes, catBytes, baseline: baseline?.path, rows, forwarderFloor: floor, relayAlone: alone };
+  return { sftpBytes, catBytes, rounds, baseline: baseline?.path, rows, forwarderFloor: floor, relayAlone: alone };
 }

@@ -3,16 +3,19 @@ const f = (n, digits = 1) => (typeof n === 'number' && Number.isFinite(n) ? n.to
 const x = (n) => (typeof n === 'number' && Number.isFinite(n) ? `x${n.toFixed(2)}` : '-');
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
+const OPS = ['sftp put', 'sftp get', 'cat up', 'cat down'];
+const OP_HEAD = ['path', 'sftp put', 'sftp get', 'exec cat up', 'exec cat down'];
+const spread = (c) => (c?.minMbps ? `${f(c.minMbps)} - ${f(c.maxMbps)}` : '-');
+
 function bulk(s) {
   const cell = (c) => (c?.mbps ? `${f(c.mbps)} (${x(c.ratio)})` : c?.error ? `error: ${c.error.slice(0, 60)}` : '-');
   return [
-    `### Bulk throughput, MB/s (ratio vs ${s.baseline}); sftp ${s.sftpBytes / 2 ** 20} MiB, cat ${s.catBytes / 2 ** 20} MiB`,
-    table(['path', 'sftp put', 'sftp get', 'exec cat up', 'exec cat down'], s.rows.map((r) => [r.path, cell(r['sftp put']), cell(r['sftp get']), cell(r['cat up']), cell(r['cat down'])])),
+    `### Bulk throughput, MB/s (ratio vs ${s.baseline}); sftp ${s.sftpBytes / 2 ** 20} MiB, cat ${s.catBytes / 2 ** 20} MiB${(s.rounds ?? 1) > 1 ? `; median of ${s.rounds} rounds` : ''}`,
+    table(OP_HEAD, s.rows.map((r) => [r.path, ...OPS.map((op) => cell(r[op]))])),
+    ...((s.rounds ?? 1) > 1 ? ['Spread over the rounds (slowest - fastest MB/s):', table(OP_HEAD, s.rows.map((r) => [r.path, ...OPS.map((op) => spread(r[op]))]))] : []),
     bulkCpu(s),
   ].join('\n\n');
 }
-
-const OPS = ['sftp put', 'sftp get', 'cat up', 'cat down'];
 
 /** CPU seconds per GiB moved: the SSH server side (ratio vs the baseline's) and the forwarding hop. */
 function bulkCpu(s) {
@@ -25,8 +28,8 @@ function bulkCpu(s) {
     return `${server}${hop}`;
   };
   return [
-    `CPU seconds per GiB moved, server (ratio vs ${s.baseline}) / forwarding hop (ratio vs a bare Node TCP forwarder: ${floor ? `${f(floor, 2)} s/GiB` : s.forwarderFloor?.error ?? '-'})`,
-    table(['path', ...OPS.map((op) => op.replace('cat', 'exec cat'))], s.rows.map((r) => [r.path, ...OPS.map((op) => cell(r[op]))])),
+    `CPU seconds per GiB moved${(s.rounds ?? 1) > 1 ? ' (median of the rounds)' : ''}, server (ratio vs ${s.baseline}) / forwarding hop (ratio vs a bare Node TCP forwarder: ${floor ? `${f(floor, 2)} s/GiB` : s.forwarderFloor?.error ?? '-'})`,
+    table(OP_HEAD, s.rows.map((r) => [r.path, ...OPS.map((op) => cell(r[op]))])),
     relayAloneTable(s.relayAlone, floor),
   ].join('\n\n');
 }

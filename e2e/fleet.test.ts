@@ -141,7 +141,17 @@ describe('a fleet of relays', () => {
       const old = relays[i]!;
       expect(await stop(old)).toBe(0);
       relays[i] = await startRelay(['--redis', redis.url, '--port', String(old.port)]);
-      await waitUntil('the agent to be reachable', async () => (await ssh(via(agent.info, relays[i]!), key, known, ['echo up'])).stdout === 'up\n', 40_000);
+      let last = '';
+      await waitUntil(
+        'the agent to be reachable',
+        async () => {
+          const result = await ssh(via(agent.info, relays[i]!), key, known, ['echo up']);
+          last = result.stderr;
+          return result.stdout === 'up\n';
+        },
+        40_000,
+        () => `last ssh: ${last.trim()}\nagent: ${agent.stderr().slice(-2000)}\nrelay: ${relays[i]!.stderr().slice(-1000)}`,
+      );
     }
     expect(agent.child.exitCode).toBeNull();
     expect(agent.info.id).toBe('fleet-job');

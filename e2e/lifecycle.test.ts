@@ -96,7 +96,9 @@ describe('lifecycle: timeouts, hold and warnings', () => {
   it('warns the terminal before the idle end, a key press extends, then it ends', async () => {
     const { proc, known } = await agent(['--idle-timeout', '3s', '--warn-at', '2s']);
     const term = terminal(proc.info, key, known);
-    await waitFor('idle warning', () => term.screen().includes('The agent exits in 2s (idle). Press a key'), 5000);
+    // The warning comes 1 s after the login; the wait also covers the login itself, which a loaded CI box
+    // has stretched past 4 s. It is polled every 25 ms, so a late login cannot make it look late.
+    await waitFor('idle warning', () => term.screen().includes('The agent exits in 2s (idle). Press a key'), 15_000);
     expect(term.screen()).toContain("touch -d '+1 hour' $agentdir/.hold");
     const pressed = Date.now();
     term.write('x');

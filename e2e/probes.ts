@@ -119,8 +119,7 @@ export function stalledClient(info: AgentInfo, privateKey: string, command: stri
   });
 }
 
-/** Like the harness's waitFor, for probes that must await (HTTP): polls until true or throws after timeoutMs. */
-/** Waits for an async probe to hold (testkit's waitFor with a boolean probe). */
-export async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  await waitFor(what, probe, { timeoutMs, intervalMs: 50 });
+/** Waits for an async probe to hold (testkit's waitFor with a boolean probe); `detail` goes into the timeout error. */
+export async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15_000, detail?: () => string): Promise<void> {
+  await waitFor(what, probe, { timeoutMs, intervalMs: 50, ...(detail && { detail }) });
 }

@@ -4,7 +4,7 @@
 // against without.
 import { join } from 'node:path';
 import { benchIdleAgents } from './capacity.mjs';
-import { measurePath } from './latency.mjs';
+import { latencyOf, measurePath } from './latency.mjs';
 import { freePort, MiB, sh, sshLine, sshTarget, startAgent, startProcess, startRelay, stop, waitFor, wsproxyCommand } from './lib.mjs';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -46,7 +46,7 @@ export async function benchFleet(ctx) {
     const keystrokes = quick ? 200 : 500;
     const rows = [];
     for (const t of [same, cross]) {
-      const row = { path: t.name, catDownMbps: await catDown(t, bytes), catUpMbps: await catUp(t, bytes), ...(await measurePath(t, keystrokes)) };
+      const row = { path: t.name, catDownMbps: await catDown(t, bytes), catUpMbps: await catUp(t, bytes), ...latencyOf(await measurePath(t, keystrokes)) };
       log(`  ${t.name.padEnd(30)} cat down ${row.catDownMbps.toFixed(1)} MB/s, up ${row.catUpMbps.toFixed(1)} MB/s, echo p50 ${row.p50.toFixed(2)} ms`);
       rows.push(row);
     }

@@ -2,6 +2,9 @@
 // sent and waited for at a time. p50/p99 per path, as a ratio against the baseline path.
 import { createRequire } from 'node:module';
 import { percentile } from './lib.mjs';
+
+/** Rounds of a full run (each path once per round). */
+const ROUNDS = 3;
 import { relayAloneEcho } from './relay-alone.mjs';
 
 const require = createRequire(import.meta.url);
@@ -21,6 +24,7 @@ function once(term, predicate, timeoutMs) {
   });
 }
 
+/** Round-trip times in ms of `keystrokes` single bytes echoed through one ssh session. */
 export async function measurePath(target, keystrokes) {
   const pty = require('@lydell/node-pty');
   const term = pty.spawn('ssh', [...target.args, '-tt', target.dest, 'stty raw -echo; echo READY; exec cat'], {
@@ -41,33 +45,43 @@ export async function measurePath(target, keystrokes) {
       await got;
       samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    samples.sort((a, b) => a - b);
-    return { p50: percentile(samples, 50), p99: percentile(samples, 99), n: samples.length };
+    return samples;
   } finally {
     term.kill('SIGKILL');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
   }
 }
 
+/** p50 and p99 of round-trip samples. */
+export function latencyOf(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), n: sorted.length };
+}
+
 export async function benchLatency({ targets, quick, log }) {
   const keystrokes = quick ? 200 : 1000;
-  const rows = [];
-  for (const target of targets) {
-    const row = { path: target.name, ...(await measurePath(target, keystrokes).catch((error) => ({ error: error.message }))) };
-    log(`  ${target.name.padEnd(34)} ${row.error ?? `p50 ${row.p50.toFixed(2)} ms  p99 ${row.p99.toFixed(2)} ms`}`);
-    rows.push(row);
+  // As in bulk: every path once per round, rotated, so that a burst of load elsewhere on the host is
+  // spread over the paths; the samples of a path's rounds are pooled.
+  const rounds = quick ? 1 : ROUNDS;
+  const paths = [...targets.map((target) => ({ name: target.name, measure: (n) => measurePath(target, n) })), { name: 'relay alone (ws echo, no SSH)', measure: (n) => relayAloneEcho(n) }];
+  const samples = new Map(paths.map((path) => [path, []]));
+  const errors = new Map();
+  for (let round = 0; round < rounds; round++) {
+    for (const path of [...paths.slice(round % paths.length), ...paths.slice(0, round % paths.length)]) {
+      if (errors.has(path)) continue;
+      await path.measure(Math.ceil(keystrokes / rounds)).then(
+        (got) => samples.get(path).push(...got),
+        (error) => errors.set(path, error.message),
+      );
+    }
   }
-  const alone = await relayAloneEcho(keystrokes).then(
-    (samples) => ({ path: 'relay alone (ws echo, no SSH)', p50: percentile(samples, 50), p99: percentile(samples, 99), n: samples.length }),
-    (error) => ({ path: 'relay alone (ws echo, no SSH)', error: error.message }),
-  );
-  log(`  ${alone.path.padEnd(34)} ${alone.error ?? `p50 ${alone.p50.toFixed(2)} ms  p99 ${alone.p99.toFixed(2)} ms`}`);
-  rows.push(alone);
+  const rows = paths.map((path) => (errors.has(path) ? { path: path.name, error: errors.get(path) } : { path: path.name, ...latencyOf(samples.get(path)) }));
+  for (const row of rows) log(`  ${row.path.padEnd(34)} ${row.error ?? `p50 ${row.p50.toFixed(2)} ms  p99 ${row.p99.toFixed(2)} ms`}`);
   const baseline = rows.find((r) => r.path.startsWith('OpenSSH sshd') && !r.error) ?? rows.find((r) => r.path.includes('direct'));
   for (const row of rows) {
     if (row.error || !baseline || baseline.error) continue;
     row.p50Ratio = row.p50 / baseline.p50;
     row.p99Ratio = row.p99 / baseline.p99;
   }
-  return { keystrokes, baseline: baseline?.path, rows };
+  return { keystrokes, rounds, baseline: baseline?.path, rows };
 }

@@ -47,7 +47,7 @@ function relayAloneTable(alone, floor) {
 
 function latency(s) {
   return [
-    `### Keystroke echo round trip in a pty, ${s.keystrokes} keystrokes (ratio vs ${s.baseline})`,
+    `### Keystroke echo round trip in a pty, ${s.keystrokes} keystrokes${(s.rounds ?? 1) > 1 ? ` in ${s.rounds} rounds` : ''} (ratio vs ${s.baseline})`,
     table(['path', 'p50 ms', 'p99 ms'], s.rows.map((r) => (r.error ? [r.path, `error: ${r.error}`, ''] : [r.path, `${f(r.p50, 2)} (${x(r.p50Ratio)})`, `${f(r.p99, 2)} (${x(r.p99Ratio)})`]))),
   ].join('\n\n');
 }

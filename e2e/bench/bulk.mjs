@@ -5,11 +5,9 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forwarderFloor } from './forwarder-floor.mjs';
 import { relayAlone } from './relay-alone.mjs';
-import { cpuSeconds, median, MiB, quote, sh, sleep, sshLine } from './lib.mjs';
+import { cpuSeconds, median, MiB, quote, rotated, ROUNDS, sh, sleep, sshLine } from './lib.mjs';
 
 const SECTION_LIMIT_MS = 30 * 60_000;
-/** Rounds of a full run (each path once per round). */
-const ROUNDS = 3;
 const OPS = ['sftp put', 'sftp get', 'cat up', 'cat down'];
 
 function sftpArgs(target) {
@@ -69,9 +67,7 @@ function medianOf(results) {
 export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
   const sftpBytes = (quick ? 64 : 512) * MiB;
   const catBytes = (quick ? 128 : 1024) * MiB;
-  // The machines this runs on are shared: a burst of load elsewhere lasts seconds to minutes. Every path
-  // is measured once per round, rounds take the paths in a rotated order, and each figure is the median
-  // of its rounds, so that no burst lands on one path only.
+  // Each figure is the median of its rounds (lib.mjs's ROUNDS says why).
   const rounds = quick ? 1 : ROUNDS;
   const local = join(dir, 'bulk.bin');
   await sh(`head -c ${sftpBytes} /dev/urandom > ${quote(local)}`);
@@ -90,7 +86,7 @@ export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
     for (const direction of ['up', 'down']) {
       log(`  relay alone, 64 KiB messages ${direction.padEnd(5)} ${alone.error ?? `${alone[direction].mbps.toFixed(1)} MB/s  relay ${alone[direction].cpuPerGiB.toFixed(2)} s/GiB`}`);
     }
-    for (const target of [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)]) {
+    for (const target of rotated(targets, round)) {
       const remote = join(remoteDir(target), `bulk-${Math.random().toString(36).slice(2)}.bin`);
       const back = join(dir, 'bulk-back.bin');
       const ops = {

@@ -1,10 +1,7 @@
 // Interactive latency: `ssh -tt` under a real pty, `stty raw -echo; cat` on the far side, one byte
 // sent and waited for at a time. p50/p99 per path, as a ratio against the baseline path.
 import { createRequire } from 'node:module';
-import { percentile } from './lib.mjs';
-
-/** Rounds of a full run (each path once per round). */
-const ROUNDS = 3;
+import { percentile, rotated, ROUNDS } from './lib.mjs';
 import { relayAloneEcho } from './relay-alone.mjs';
 
 const require = createRequire(import.meta.url);
@@ -60,14 +57,13 @@ export function latencyOf(samples) {
 
 export async function benchLatency({ targets, quick, log }) {
   const keystrokes = quick ? 200 : 1000;
-  // As in bulk: every path once per round, rotated, so that a burst of load elsewhere on the host is
-  // spread over the paths; the samples of a path's rounds are pooled.
+  // As in bulk, every path once per round (lib.mjs's ROUNDS); the samples of a path's rounds are pooled.
   const rounds = quick ? 1 : ROUNDS;
   const paths = [...targets.map((target) => ({ name: target.name, measure: (n) => measurePath(target, n) })), { name: 'relay alone (ws echo, no SSH)', measure: (n) => relayAloneEcho(n) }];
   const samples = new Map(paths.map((path) => [path, []]));
   const errors = new Map();
   for (let round = 0; round < rounds; round++) {
-    for (const path of [...paths.slice(round % paths.length), ...paths.slice(0, round % paths.length)]) {
+    for (const path of rotated(paths, round)) {
       if (errors.has(path)) continue;
       await path.measure(Math.ceil(keystrokes / rounds)).then(
         (got) => samples.get(path).push(...got),

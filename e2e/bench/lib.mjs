@@ -214,6 +214,16 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** Rounds of a full run: each path is measured once per round, so that a burst of load elsewhere on the
+ *  shared host does not land on one path only. */
+export const ROUNDS = 3;
+
+/** `list` starting at its `round`-th element (mod its length): each round takes the paths in another order. */
+export function rotated(list, round) {
+  const at = round % list.length;
+  return [...list.slice(at), ...list.slice(0, at)];
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];

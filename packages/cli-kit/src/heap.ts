@@ -18,7 +18,7 @@ export const RELAY_HEAP_GROWING_PERCENT = 300;
 
 /** The V8 flag that fixes the heap growing factor at 1 + percent / 100. */
 export function heapGrowthFlag(percent: number): string {
-  return `--heap-growing-percent=${Math.round(percent)}`;
+  return `--heap-growing-percent=${percent}`;
 }
 
 /** Fixes the heap growing factor of this process; V8 reads it at each full collection. */

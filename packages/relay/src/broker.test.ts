@@ -1,16 +1,18 @@
 // The broker with its real upgrade completion and stand-ins for the agent's session and the registry:
 // the orders of events that the real relay only meets in a race, provoked one by one.
-import type { IncomingMessage } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { decodeHttpError, RelayErrorCode } from '@converge/protocol';
-import { silentLog } from '@converge/testkit';
+import { sendRawUpgrade, silentLog, waitFor } from '@converge/testkit';
 import type { AgentSession } from './agent-session';
 import { ConnectionBroker } from './broker';
 import { acceptFrameSocket } from '@converge/websocket';
 import type { Heartbeat } from './heartbeat';
 import { RefusalLog } from './limits';
 import type { Registry } from './registry';
-import { RelayStats } from './stats';
+import { ConnectionOutcome, RelayStats } from './stats';
 
 function upgradeRequest(): IncomingMessage {
   const headers = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' };
@@ -59,4 +61,21 @@ test('a client whose agent data socket is gone by the time it is paired is refus
   expect(text).toMatch(/^HTTP\/1\.1 502 /);
   expect(decodeHttpError(text.slice(text.indexOf('\r\n\r\n') + 4))?.code).toBe(RelayErrorCode.AGENT_GONE);
   expect(broker.isWaiting(opened[0]!)).toBe(false);
+});
+
+test('a waiting client that hangs up is let go at once, not at the open timeout (its end is enough)', async () => {
+  const { broker, opened, stats } = brokerWithAgent();
+  const server = createServer();
+  server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => void broker.handleClient(request, socket, head, 'k3v9-x7qd', '127.0.0.1'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = await sendRawUpgrade(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/client/k3v9-x7qd`);
+  await waitFor('the agent to be asked', () => opened.length === 1);
+  expect(broker.isWaiting(opened[0]!)).toBe(true);
+  const cut = once(client, 'close');
+  client.end();
+  await waitFor('the client to be let go', () => !broker.isWaiting(opened[0]!), { timeoutMs: 3000 });
+  expect(stats.connections.get(ConnectionOutcome.clientLeft)).toBe(1);
+  await cut;
+  server.close();
 });

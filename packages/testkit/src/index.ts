@@ -10,3 +10,4 @@ export { PKT, RawSftp, packet, statusOf, str, stringOf, u32, u64, type Reply } f
 export { FakeRelay, type FakeRelayOptions } from './fake-relay';
 export { handshake, readChallenge, signedHello, testHostKey, type TestHostKey } from './agent-hello';
 export { startTestAgent, TEST_AGENT_DEFAULTS } from './agent';
+export { sendRawUpgrade } from './raw-upgrade';

@@ -4,7 +4,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { waitFor } from '@converge/testkit';
 import WebSocket, { WebSocketServer } from 'ws';
-import { connectFrameSocket, HANDSHAKE_TIMEOUT_MESSAGE, UpgradeRefusedError } from './client-handshake';
+import { connectFrameSocket, DIAL_ABORTED_MESSAGE, HANDSHAKE_TIMEOUT_MESSAGE, UpgradeRefusedError } from './client-handshake';
 import { acceptKeyFor } from './server-handshake';
 
 const OPTIONS = { maxFrameBytes: 1024 * 1024, timeoutMs: 5000 };
@@ -104,6 +104,22 @@ describe('connectFrameSocket against ws', () => {
     const { port } = silent.server.address() as AddressInfo;
     await new Promise((resolve) => silent.server.close(resolve));
     await expect(connectFrameSocket(`ws://127.0.0.1:${port}/`, OPTIONS)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('gives up a dial when its signal aborts, and cuts the connection to the server', async () => {
+    let serverSocket!: Socket;
+    const silent = await rawServer((socket) => (serverSocket = socket));
+    const dial = new AbortController();
+    const pending = connectFrameSocket(silent.url, { ...OPTIONS, timeoutMs: 30_000, signal: dial.signal });
+    await waitFor('the upgrade request', () => serverSocket !== undefined);
+    const serverSaw = once(serverSocket, 'end');
+    const started = Date.now();
+    dial.abort();
+    await expect(pending).rejects.toThrow(DIAL_ABORTED_MESSAGE);
+    await serverSaw;
+    expect(Date.now() - started).toBeLessThan(3000);
+    await expect(connectFrameSocket(silent.url, { ...OPTIONS, signal: dial.signal })).rejects.toThrow(DIAL_ABORTED_MESSAGE);
+    silent.server.close();
   });
 
   it('masks what it sends with the zero key, and closes on a masked frame from the server', async () => {

@@ -16,6 +16,8 @@ export interface ConnectOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** CA certificates for wss; Node's defaults when absent. */
   readonly ca?: string[];
+  /** Gives up the dial (rejects with DIAL_ABORTED_MESSAGE, the connection is cut) when aborted before it opens. */
+  readonly signal?: AbortSignal;
 }
 
 /** The server answered the upgrade with another status. The response is handed over unread (its body
@@ -32,11 +34,13 @@ export class UpgradeRefusedError extends Error {
 
 /** What the handshake timeout says (protocol's describeConnectError sorts it as "unreachable"). */
 export const HANDSHAKE_TIMEOUT_MESSAGE = 'Opening handshake has timed out';
+/** What a dial given up through `signal` rejects with. */
+export const DIAL_ABORTED_MESSAGE = 'the dial was given up';
 
 /**
  * Opens a websocket to a ws://, wss://, http:// or https:// URL. Resolves with the socket paused, so
  * that nothing it received with the 101 is emitted before the caller listens: attach the listeners,
- * then call resume(). Rejects with UpgradeRefusedError, the network or TLS error, or the timeout.
+ * then call resume(). Rejects with UpgradeRefusedError, the network or TLS error, the timeout, or the abort.
  */
 export function connectFrameSocket(url: string, options: ConnectOptions): Promise<FrameSocket> {
   const target = new URL(url);
@@ -45,6 +49,8 @@ export function connectFrameSocket(url: string, options: ConnectOptions): Promis
     return Promise.reject(new Error(`not a websocket URL: ${url}`));
   }
   const key = randomBytes(16).toString('base64');
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(new Error(DIAL_ABORTED_MESSAGE));
   return new Promise((resolve, reject) => {
     const request = (secure ? httpsRequest : httpRequest)({
       host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -54,10 +60,15 @@ export function connectFrameSocket(url: string, options: ConnectOptions): Promis
       ...(secure && options.ca && { ca: options.ca }),
     });
     let settled = false;
+    function abort(): void {
+      settle(new Error(DIAL_ABORTED_MESSAGE));
+      request.destroy();
+    }
     const settle = (error: Error | undefined, frames?: FrameSocket): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
       if (error) reject(error);
       else resolve(frames!);
     };
@@ -65,6 +76,7 @@ export function connectFrameSocket(url: string, options: ConnectOptions): Promis
       settle(new Error(HANDSHAKE_TIMEOUT_MESSAGE));
       request.destroy();
     }, options.timeoutMs);
+    signal?.addEventListener('abort', abort, { once: true });
     request.on('error', (error) => settle(error));
     request.on('response', (response) => {
       if (settled) return void response.destroy();

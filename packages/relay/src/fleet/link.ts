@@ -21,13 +21,17 @@ export interface LinkDeps {
 /** `relay`: the other relay's advertised http(s) URL. */
 export function linkDataSocket(deps: LinkDeps, relay: string, connectionId: string, request: IncomingMessage, socket: Duplex, head: Buffer): void {
   const target = fleetDataUrl(relay.replace(/^http/, 'ws'), connectionId);
-  const fail = (why: string): void => {
-    deps.log.info('fleet link failed', { relay, reason: why });
-    refuseUpgrade(socket, RelayErrorCode.AGENT_GONE, 'the client\'s relay could not be reached');
-  };
-  connectFrameSocket(target, { maxFrameBytes: deps.maxPayload, timeoutMs: deps.timeoutMs }).then(
+  // An agent that hangs up during the dial (its end arrives even though nobody reads the held socket;
+  // upgraded sockets are half-open, so 'close' alone would miss it) gives the dial up: the other relay
+  // sees its connection cut, and nothing waits here for the handshake timeout.
+  const dial = new AbortController();
+  const agentLeft = (): void => dial.abort();
+  socket.once('end', agentLeft);
+  socket.once('close', agentLeft);
+  connectFrameSocket(target, { maxFrameBytes: deps.maxPayload, timeoutMs: deps.timeoutMs, signal: dial.signal }).then(
     (link) => {
-      // An agent socket gone while the link was dialed is not accepted: the other relay hears 1001.
+      socket.off('end', agentLeft);
+      socket.off('close', agentLeft);
       const agent = deps.accept(request, socket, head);
       if (!agent) return void link.close(1001, 'the agent left');
       deps.heartbeat.track(agent);
@@ -37,8 +41,15 @@ export function linkDataSocket(deps: LinkDeps, relay: string, connectionId: stri
       void pipe.closed.then((result) => deps.log.debug('fleet link closed', { relay, bytesIn: result.bytesAtoB, bytesOut: result.bytesBtoA }));
     },
     (error: Error) => {
+      socket.off('end', agentLeft);
+      socket.off('close', agentLeft);
       if (error instanceof UpgradeRefusedError) error.response.destroy();
-      fail(error instanceof UpgradeRefusedError ? `HTTP ${error.status}` : error.message);
+      if (dial.signal.aborted) {
+        deps.log.info('fleet link given up: the agent left during the dial', { relay });
+        return void socket.destroy();
+      }
+      deps.log.info('fleet link failed', { relay, reason: error instanceof UpgradeRefusedError ? `HTTP ${error.status}` : error.message });
+      refuseUpgrade(socket, RelayErrorCode.AGENT_GONE, 'the client\'s relay could not be reached');
     },
   );
 }

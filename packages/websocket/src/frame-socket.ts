@@ -1,7 +1,7 @@
 // A websocket after its handshake, read and written frame by frame, for either end: the relay's client
 // and data sockets (server end), and the agent's data socket, wsproxy and relay-to-relay links (client
 // end). Each payload piece is handed on as it arrives (no message reassembly, no copy) and what is
-// given in one tick leaves as one binary frame, in one writev. A client masks with the all-zero key,
+// given in one turn of the event loop leaves as one binary frame, in one writev. A client masks with the all-zero key,
 // so no end ever XORs a payload (zeroMask in the protocol package says why that is sound).
 // Rule: a peer's bytes end at most its own socket (a close with a code), never the process.
 import { EventEmitter } from 'node:events';
@@ -72,12 +72,16 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
 
   /**
    * Sends `payload` in a binary frame; `done` runs once it has left this process, or failed. What is sent
-   * in one tick (the pieces of one read, of one SSH packet) goes out in one writev, without copying, as
-   * one frame (or several when it passes MAX_SENT_FRAME_BYTES).
+   * in one turn of the event loop goes out in one writev, without copying, as one frame (or several when
+   * it passes MAX_SENT_FRAME_BYTES): the pieces of every read libuv made of a socket in one wakeup (up
+   * to 32 of 64 KiB when the kernel has them), of every SSH packet ssh2 wrote meanwhile. Flushing at
+   * setImmediate (the same turn, right after the reads) instead of after each read's callback cut the
+   * relay's CPU per GiB by 15-23% and the agent's by ~9% in an A/B of the four bulk paths; the pipe's
+   * pause still counts each piece when it is sent, so no more is held than before.
    */
   send(payload: Uint8Array, done: (error?: Error) => void): void {
     if (!this.open) return done(new PipeClosedError('websocket is not open', 1011));
-    if (this.pending.length === 0) process.nextTick(this.flush);
+    if (this.pending.length === 0) setImmediate(this.flush);
     this.pending.push(payload);
     this.pendingDone.push(done);
     this.pendingBytes += payload.length;

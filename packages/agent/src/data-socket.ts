@@ -1,5 +1,5 @@
 // One data websocket per SSH connection, opened when the relay asks (`open`), as a Duplex for ssh2.
-// Frames go both ways without ws (@converge/websocket): ssh2's writes of one turn of the event loop (the length, the
+// Frames go both ways without ws (@converge/websocket): ssh2's writes made together (the length, the
 // ciphertext and the MAC of each packet) leave as one frame in one writev, and what arrives is handed to
 // ssh2 as it comes off the socket, without reassembling or copying messages.
 import { dataUrl, MAX_DATA_FRAME_BYTES, type RelayUrl } from '@converge/protocol';

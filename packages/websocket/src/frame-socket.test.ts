@@ -64,12 +64,31 @@ describe('FrameSocket', () => {
     client.terminate();
   });
 
-  it('sends what it is given in one turn of the event loop as one frame, and calls every callback', async () => {
+  it('lets a few bytes leave at once, and holds bulk until the end of the turn of the event loop', async () => {
+    const { client, frames, received } = await connect();
+    const nextTick = () => new Promise((resolve) => process.nextTick(resolve));
+    // A keystroke does not wait: what a later tick sends is another frame.
+    frames.send(Buffer.from('k'), () => undefined);
+    await nextTick();
+    frames.send(Buffer.from('l'), () => undefined);
+    await waitFor('two messages', () => received.length === 2);
+    expect(received.map(String)).toEqual(['k', 'l']);
+    // Bulk waits for the turn's later callbacks (in the relay, the next reads of one wakeup).
+    const bulk = Buffer.alloc(20_000, 7);
+    frames.send(bulk, () => undefined);
+    await nextTick();
+    frames.send(Buffer.from('tail'), () => undefined);
+    await waitFor('a third message', () => received.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received).toHaveLength(3);
+    expect(Buffer.from(received[2]!).equals(Buffer.concat([bulk, Buffer.from('tail')]))).toBe(true);
+    client.terminate();
+  });
+
+  it('sends what it is given in one tick as one frame, and calls every callback', async () => {
     const { client, frames, received } = await connect();
     const done: (Error | undefined)[] = [];
     frames.send(Buffer.from('ab'), (error) => done.push(error));
-    // Later callbacks of the same turn (here a next tick; in the relay, the next reads of one wakeup) join the frame.
-    await new Promise((resolve) => process.nextTick(resolve));
     frames.send(Buffer.from('cd'), (error) => done.push(error));
     await waitFor('one message', () => received.length === 1);
     expect(String(received[0])).toBe('abcd');

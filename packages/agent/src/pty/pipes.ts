@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { type ChildHandle, type ExitStatus, PtyBackend, type SpawnOptions } from './types';
 import { killGroup, signalName } from './signals';
+import { turnWriter } from './turn-writer';
 
 export function spawnPipes(options: SpawnOptions): ChildHandle {
   // detached: the child leads its own process group, so a hangup reaches its children too.
@@ -21,6 +22,7 @@ export function spawnPipes(options: SpawnOptions): ChildHandle {
   });
   // Writes after the child closed stdin raise EPIPE; the exit status tells the story.
   child.stdin.on('error', () => undefined);
+  const write = turnWriter(child.stdin);
   return {
     backend: PtyBackend.pipes,
     pid: child.pid,
@@ -35,7 +37,7 @@ export function spawnPipes(options: SpawnOptions): ChildHandle {
       child.stdout.resume();
       child.stderr.resume();
     },
-    write: (chunk) => (child.stdin.writable ? child.stdin.write(chunk) : true),
+    write,
     onceInputDrain: (listener) => void child.stdin.once('drain', listener),
     endInput: () => void child.stdin.end(),
     resize: () => undefined,

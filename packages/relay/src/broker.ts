@@ -19,7 +19,7 @@ import type { RefusalLog } from './limits';
 import type { Logger } from './log';
 import type { Registry } from './registry';
 import { ConnectionOutcome, type RelayStats } from './stats';
-import { refuseUpgrade } from './upgrade';
+import { onHangUp, refuseUpgrade } from './upgrade';
 
 interface PendingClient {
   readonly agentId: string;
@@ -108,16 +108,13 @@ export class ConnectionBroker {
       this.deps.openTimeoutMs,
     );
     this.pending.set(connectionId, { agentId: id, request, socket, head, address, timer, agent });
-    // A client that hangs up while held: its end arrives although nobody reads the socket, and an
-    // upgraded socket is half-open, so 'close' alone would keep it (and its agent's slot) until the timeout.
-    const left = (): void => {
+    // A client that hangs up while held frees its agent's slot now, not at the open timeout.
+    onHangUp(socket, () => {
       if (!this.take(connectionId)) return;
       socket.destroy();
       stats.countConnection(ConnectionOutcome.clientLeft);
       this.deps.log.debug('client left before its agent answered', { id, address });
-    };
-    socket.once('end', left);
-    socket.once('close', left);
+    });
     this.deps.log.debug('client waiting for its agent', { id, address, ...(remote && { via: remote }) });
     if (agent) {
       // Best effort: if Redis is down, the pairing still works when the data socket lands here.

@@ -20,6 +20,26 @@ export function refuseUpgrade(socket: Duplex, code: RelayErrorCode, message: str
   socket.once('finish', () => socket.destroy());
 }
 
+/**
+ * Runs `listener` once if the peer of a held upgrade (not yet answered) hangs up. Its end arrives even
+ * though nothing reads the socket, and an upgraded socket is half-open, so 'close' alone would miss a
+ * FIN until a write failed. Returns a function that stops watching.
+ */
+export function onHangUp(socket: Duplex, listener: () => void): () => void {
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    listener();
+  };
+  socket.once('end', once);
+  socket.once('close', once);
+  return () => {
+    socket.off('end', once);
+    socket.off('close', once);
+  };
+}
+
 /** True when the request is a websocket upgrade ws will accept (checked before holding a client). */
 export function isWebSocketUpgrade(request: IncomingMessage): boolean {
   const key = request.headers['sec-websocket-key'];

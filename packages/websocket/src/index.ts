@@ -2,6 +2,6 @@
 // into the relay, the agent and wsproxy. ws stays for the relay's control sockets, whose messages are parsed.
 export { FrameSocket, type FrameSocketEvents, type FrameSocketOptions } from './frame-socket';
 export { acceptFrameSocket, acceptKeyFor, type AcceptFrameSocket } from './server-handshake';
-export { connectFrameSocket, DIAL_ABORTED_MESSAGE, HANDSHAKE_TIMEOUT_MESSAGE, UpgradeRefusedError, type ConnectOptions } from './client-handshake';
+export { connectFrameSocket, HANDSHAKE_TIMEOUT_MESSAGE, UpgradeRefusedError, type ConnectOptions } from './client-handshake';
 export { frameSocketEndpoint } from './endpoint';
 export { frameSocketStream } from './stream';

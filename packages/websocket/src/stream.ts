@@ -11,8 +11,8 @@ const CLOSE_DRAIN_MS = 5000;
  * The stream ends when the websocket closes and is destroyed once its reader has read what was received
  * (or after CLOSE_DRAIN_MS if it never does): a reader that waits for 'close', as ssh2 does, learns that
  * the connection is gone. Ending the stream sends a normal close; destroying it with an error sends 1011.
- * Writes made together leave as one frame (FrameSocket's send says when): a write's callback runs at once unless more than
- * WRITE_HIGH_WATER bytes are still waiting, and then once they have left.
+ * Writes made together leave as one frame (FrameSocket's send says when): a write's callback runs at
+ * once unless more than WRITE_HIGH_WATER bytes are still waiting, and then once they have left.
  */
 export function frameSocketStream(frames: FrameSocket): Duplex {
   const stream = new Duplex({

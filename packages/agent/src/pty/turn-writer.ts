@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 
 /** Bytes waiting in the stream above which the writer asks the caller to wait for 'drain'. */
-export const TURN_WRITER_HIGH_WATER = 256 * 1024;
+const TURN_WRITER_HIGH_WATER = 256 * 1024;
 
 /**
  * A write function for `stream` that corks it at the first write of a turn and uncorks it at the end of

@@ -8,7 +8,7 @@ import { fleetDataUrl, pipeEndpoints, RelayErrorCode } from '@converge/protocol'
 import { type AcceptFrameSocket, connectFrameSocket, frameSocketEndpoint, UpgradeRefusedError } from '@converge/websocket';
 import type { Heartbeat } from '../heartbeat';
 import type { Logger } from '../log';
-import { refuseUpgrade } from '../upgrade';
+import { onHangUp, refuseUpgrade } from '../upgrade';
 
 export interface LinkDeps {
   readonly accept: AcceptFrameSocket;
@@ -21,17 +21,13 @@ export interface LinkDeps {
 /** `relay`: the other relay's advertised http(s) URL. */
 export function linkDataSocket(deps: LinkDeps, relay: string, connectionId: string, request: IncomingMessage, socket: Duplex, head: Buffer): void {
   const target = fleetDataUrl(relay.replace(/^http/, 'ws'), connectionId);
-  // An agent that hangs up during the dial (its end arrives even though nobody reads the held socket;
-  // upgraded sockets are half-open, so 'close' alone would miss it) gives the dial up: the other relay
-  // sees its connection cut, and nothing waits here for the handshake timeout.
+  // An agent that hangs up during the dial gives the dial up: the other relay sees its connection cut,
+  // and nothing waits here for the handshake timeout.
   const dial = new AbortController();
-  const agentLeft = (): void => dial.abort();
-  socket.once('end', agentLeft);
-  socket.once('close', agentLeft);
+  const stopWatching = onHangUp(socket, () => dial.abort());
   connectFrameSocket(target, { maxFrameBytes: deps.maxPayload, timeoutMs: deps.timeoutMs, signal: dial.signal }).then(
     (link) => {
-      socket.off('end', agentLeft);
-      socket.off('close', agentLeft);
+      stopWatching();
       const agent = deps.accept(request, socket, head);
       if (!agent) return void link.close(1001, 'the agent left');
       deps.heartbeat.track(agent);
@@ -41,8 +37,7 @@ export function linkDataSocket(deps: LinkDeps, relay: string, connectionId: stri
       void pipe.closed.then((result) => deps.log.debug('fleet link closed', { relay, bytesIn: result.bytesAtoB, bytesOut: result.bytesBtoA }));
     },
     (error: Error) => {
-      socket.off('end', agentLeft);
-      socket.off('close', agentLeft);
+      stopWatching();
       if (error instanceof UpgradeRefusedError) error.response.destroy();
       if (dial.signal.aborted) {
         deps.log.info('fleet link given up: the agent left during the dial', { relay });

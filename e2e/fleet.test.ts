@@ -165,7 +165,7 @@ describe('a fleet of relays', () => {
     signalGroup(redis.child, 'SIGKILL');
     await redis.exited;
     expect((await running).stdout).toBe('survived\n');
-    await waitUntil('a relay to report Redis down', async () => JSON.parse((await httpGet(`${far.url}/healthz`)).body).redis === 'down');
+    await waitUntil('a relay to report Redis down', async () => JSON.parse((await httpGet(`${far.url}/healthz`)).body).redis === 'down', 15_000, () => `relay: ${far.stderr().slice(-1500)}`);
     const refused = await run(process.execPath, [CLI.wsproxy, `${far.wsUrl}/client/nobody-here`], { input: '' });
     expect(refused.code).toBe(6);
     expect(refused.stderr).toMatch(/REGISTRY_UNAVAILABLE/);

@@ -27,14 +27,35 @@ export interface RedisConnection {
   close(): Promise<void>;
 }
 
-export function connectRedis(url: string, log: Logger, onReady: () => void): RedisConnection {
-  const options = {
+/** How long a connection that did not answer as Redis waits before it dials again. */
+const REDIAL_MS = 1000;
+
+// Commands fail at once while Redis is down (see the top of this file); retries back off to 5 s.
+function createRedisClient(url: string) {
+  return createClient({
     url,
     disableOfflineQueue: true,
     socket: { connectTimeout: 5000, reconnectStrategy: (retries: number) => Math.min(200 * 2 ** retries, 5000) },
-  };
-  const commands = createClient(options);
-  const subscriber = createClient(options);
+  });
+}
+
+type Client = ReturnType<typeof createRedisClient>;
+
+/**
+ * Whether the peer answers PING as Redis does ("PONG", or "pong" on a subscribed connection). While
+ * Redis is down, a reconnect can pick Redis's own port as its source port when that port lies in the
+ * ephemeral range, and the socket connects to itself (TCP simultaneous open). node-redis then reads
+ * its own commands back as replies and reports ready; a PING reads back as ["PING"].
+ */
+async function answersAsRedis(client: Client): Promise<boolean> {
+  const reply: unknown = await client.ping().catch(() => undefined);
+  return typeof reply === 'string' && reply.toUpperCase() === 'PONG';
+}
+
+export function connectRedis(url: string, log: Logger, onReady: () => void): RedisConnection {
+  const commands = createRedisClient(url);
+  const subscriber = createRedisClient(url);
+  let closed = false;
   let up = false;
   let reported: 'up' | 'down' | undefined;
   const report = (state: 'up' | 'down', detail?: string): void => {
@@ -43,29 +64,78 @@ export function connectRedis(url: string, log: Logger, onReady: () => void): Red
     if (state === 'down') log.error('redis unreachable: routing new agents and clients is refused until it returns', { error: detail });
     else log.info('redis reachable', { url: url.replace(/\/\/[^@/]*@/, '//***@') });
   };
-  commands.on('error', (error: Error) => {
-    up = false;
-    report('down', error.message);
-  });
+  // A connection that came up but does not answer as Redis is dropped and dialed again a moment later.
+  const redial = (client: Client): void => {
+    if (closed) return;
+    try {
+      client.destroy();
+    } catch {
+      // already closed
+    }
+    setTimeout(() => void (closed || client.connect().catch(() => undefined)), REDIAL_MS).unref();
+  };
+  // Each client counts its connections, so that a PING answered after the connection changed is ignored.
+  const verifyOnReady = (client: Client, onLost: () => void, onVerified: () => void, onNotRedis: () => void): void => {
+    let epoch = 0;
+    const lost = (): void => {
+      epoch++;
+      onLost();
+    };
+    client.on('end', lost);
+    client.on('error', lost);
+    client.on('ready', () => {
+      const at = ++epoch;
+      void answersAsRedis(client).then((isRedis) => {
+        if (at !== epoch || closed) return;
+        if (isRedis) return onVerified();
+        onNotRedis();
+        redial(client);
+      });
+    });
+  };
+  commands.on('error', (error: Error) => report('down', error.message));
   subscriber.on('error', () => undefined);
-  commands.on('ready', () => {
-    up = true;
-    report('up');
-    onReady();
-  });
-  commands.on('end', () => (up = false));
+  const notRedis = 'the peer did not answer PING as Redis does';
+  verifyOnReady(
+    commands,
+    () => (up = false),
+    () => {
+      up = true;
+      report('up');
+      onReady();
+    },
+    () => report('down', notRedis),
+  );
   // The relay starts whether or not Redis is there yet; both clients keep retrying by themselves.
   const subscriptions = new Map<string, (message: string) => void>();
   let subscribed = false;
-  subscriber.on('ready', () => {
-    if (subscribed) return; // node-redis restores its subscriptions after a reconnect
-    subscribed = true;
-    for (const [channel, listener] of subscriptions) void subscriber.subscribe(channel, listener).catch(() => (subscribed = false));
-  });
+  verifyOnReady(
+    subscriber,
+    () => undefined,
+    () => {
+      if (subscribed) return; // node-redis restores its subscriptions after a reconnect
+      subscribed = true;
+      for (const [channel, listener] of subscriptions) void subscriber.subscribe(channel, listener).catch(() => (subscribed = false));
+    },
+    () => log.warn('redis subscriber connection dropped: dialing again', { error: notRedis }),
+  );
   commands.connect().catch((error: Error) => report('down', error.message));
   subscriber.connect().catch(() => undefined);
+  // Nothing goes to a connection before it has answered as Redis: the registry fails as when Redis is down.
+  const raw = commands as unknown as RedisLike;
+  const whileUp = <T>(call: () => Promise<T>): Promise<T> => (up ? call() : Promise.reject(new Error('Redis is unreachable')));
+  const guarded: RedisLike = {
+    get: (key) => whileUp(() => raw.get(key)),
+    set: (key, value, options) => whileUp(() => raw.set(key, value, options)),
+    del: (key) => whileUp(() => raw.del(key)),
+    eval: (script, options) => whileUp(() => raw.eval(script, options)),
+    publish: (channel, message) => whileUp(() => raw.publish(channel, message)),
+    hSet: (key, field, value) => whileUp(() => raw.hSet(key, field, value)),
+    hDel: (key, field) => whileUp(() => raw.hDel(key, field)),
+    hGetAll: (key) => whileUp(() => raw.hGetAll(key)),
+  };
   return {
-    commands: commands as unknown as RedisLike,
+    commands: guarded,
     subscribe: async (channel, onMessage) => {
       subscriptions.set(channel, onMessage);
       if (subscriber.isReady) {
@@ -76,8 +146,16 @@ export function connectRedis(url: string, log: Logger, onReady: () => void): Red
     get up() {
       return up;
     },
+    // destroy, not QUIT: QUIT waits for a reply that a connection between two dials never gives.
     async close() {
-      await Promise.allSettled([commands.quit(), subscriber.quit()]);
+      closed = true;
+      for (const client of [commands, subscriber]) {
+        try {
+          client.destroy();
+        } catch {
+          // already closed
+        }
+      }
     },
   };
 }

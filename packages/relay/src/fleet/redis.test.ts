@@ -1,0 +1,97 @@
+// The fleet's Redis connections against real peers: a port that echoes what it receives, which is what
+// a reconnect that connected to itself reads, and a real redis-server stopped and started again.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { captureLog, waitFor } from '@converge/testkit';
+import { connectRedis } from './redis';
+
+async function listen(server: Server, port = 0): Promise<number> {
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server);
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await waitFor('redis-server to listen', async () => {
+    const probe = createServer();
+    probe.on('error', () => undefined);
+    probe.listen(port, '127.0.0.1');
+    const [taken] = await Promise.race([once(probe, 'error').then(() => [true]), once(probe, 'listening').then(() => [false])]);
+    probe.close();
+    return taken;
+  });
+  return child;
+}
+
+test('a peer that echoes the commands back is not taken for Redis: down, and dialed again', async () => {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const echo = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.pipe(socket);
+  });
+  const port = await listen(echo);
+  const { log, lines } = captureLog();
+  let readies = 0;
+  const redis = connectRedis(`redis://127.0.0.1:${port}`, log, () => readies++);
+  // Both connections (commands and subscriber) come up, answer PING wrongly, and dial again a second later.
+  let everUp = false;
+  await waitFor('each connection to be dialed twice', () => {
+    everUp ||= redis.up;
+    return connections >= 4 || everUp;
+  }, { timeoutMs: 8000, intervalMs: 5 });
+  expect(everUp).toBe(false);
+  expect(redis.up).toBe(false);
+  await expect(redis.commands.get('converge:any')).rejects.toThrow(/unreachable/);
+  expect(readies).toBe(0);
+  expect(lines.join('\n')).toMatch(/error redis unreachable/);
+  expect(lines.join('\n')).toMatch(/warn redis subscriber connection dropped/);
+  await redis.close();
+  for (const socket of sockets) socket.destroy();
+  echo.close();
+}, 15_000);
+
+test('a real Redis: up when it answers, down when it dies, up again by itself when it returns', async () => {
+  const port = await freePort();
+  let server = await startRedis(port);
+  const { log } = captureLog();
+  let readies = 0;
+  const redis = connectRedis(`redis://127.0.0.1:${port}`, log, () => readies++);
+  try {
+    await waitFor('the relay to see Redis up', () => redis.up);
+    expect(readies).toBe(1);
+    expect(await redis.commands.set('converge:test', 'v', { PX: 10_000 })).toBe('OK');
+    expect(await redis.commands.get('converge:test')).toBe('v');
+    server.kill('SIGKILL');
+    await once(server, 'exit');
+    await waitFor('the relay to see Redis down', () => !redis.up);
+    server = await startRedis(port);
+    await waitFor('the relay to see Redis up again', () => redis.up, { timeoutMs: 12_000 });
+    expect(readies).toBe(2);
+  } finally {
+    await redis.close();
+    server.kill('SIGKILL');
+  }
+}, 30_000);
+
+test('closing while Redis is away returns at once: a relay stopping does not wait for Redis', async () => {
+  const port = await freePort();
+  const { log, lines } = captureLog();
+  const redis = connectRedis(`redis://127.0.0.1:${port}`, log, () => undefined);
+  await waitFor('a failed dial', () => lines.some((line) => /redis unreachable/.test(line)));
+  const closed = await Promise.race([redis.close().then(() => true), new Promise((resolve) => setTimeout(resolve, 2000, false))]);
+  expect(closed).toBe(true);
+});

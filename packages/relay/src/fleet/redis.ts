@@ -52,10 +52,52 @@ async function answersAsRedis(client: Client): Promise<boolean> {
   return typeof reply === 'string' && reply.toUpperCase() === 'PONG';
 }
 
+interface ClientEvents {
+  /** The connection is gone (error or end). */
+  readonly lost: () => void;
+  /** The connection came up and answered as Redis. */
+  readonly verified: () => void;
+  /** The connection came up and did not: it is dropped and dialed again REDIAL_MS later. */
+  readonly notRedis: () => void;
+}
+
+/**
+ * Verifies each connection of `client` with a PING once node-redis says it is ready. A connection
+ * counter makes a PING answered after the connection changed count for nothing.
+ */
+function watchClient(client: Client, isClosed: () => boolean, events: ClientEvents): void {
+  let epoch = 0;
+  const lost = (): void => {
+    epoch++;
+    events.lost();
+  };
+  client.on('end', lost);
+  client.on('error', lost);
+  client.on('ready', () => {
+    const at = ++epoch;
+    void answersAsRedis(client).then((isRedis) => {
+      if (at !== epoch || isClosed()) return;
+      if (isRedis) return events.verified();
+      events.notRedis();
+      destroyQuietly(client);
+      setTimeout(() => void (isClosed() || client.connect().catch(() => undefined)), REDIAL_MS).unref();
+    });
+  });
+}
+
+function destroyQuietly(client: Client): void {
+  try {
+    client.destroy();
+  } catch {
+    // already closed
+  }
+}
+
 export function connectRedis(url: string, log: Logger, onReady: () => void): RedisConnection {
   const commands = createRedisClient(url);
   const subscriber = createRedisClient(url);
   let closed = false;
+  const isClosed = (): boolean => closed;
   let up = false;
   let reported: 'up' | 'down' | undefined;
   const report = (state: 'up' | 'down', detail?: string): void => {
@@ -64,78 +106,34 @@ export function connectRedis(url: string, log: Logger, onReady: () => void): Red
     if (state === 'down') log.error('redis unreachable: routing new agents and clients is refused until it returns', { error: detail });
     else log.info('redis reachable', { url: url.replace(/\/\/[^@/]*@/, '//***@') });
   };
-  // A connection that came up but does not answer as Redis is dropped and dialed again a moment later.
-  const redial = (client: Client): void => {
-    if (closed) return;
-    try {
-      client.destroy();
-    } catch {
-      // already closed
-    }
-    setTimeout(() => void (closed || client.connect().catch(() => undefined)), REDIAL_MS).unref();
-  };
-  // Each client counts its connections, so that a PING answered after the connection changed is ignored.
-  const verifyOnReady = (client: Client, onLost: () => void, onVerified: () => void, onNotRedis: () => void): void => {
-    let epoch = 0;
-    const lost = (): void => {
-      epoch++;
-      onLost();
-    };
-    client.on('end', lost);
-    client.on('error', lost);
-    client.on('ready', () => {
-      const at = ++epoch;
-      void answersAsRedis(client).then((isRedis) => {
-        if (at !== epoch || closed) return;
-        if (isRedis) return onVerified();
-        onNotRedis();
-        redial(client);
-      });
-    });
-  };
+  const notRedis = 'the peer did not answer PING as Redis does';
   commands.on('error', (error: Error) => report('down', error.message));
   subscriber.on('error', () => undefined);
-  const notRedis = 'the peer did not answer PING as Redis does';
-  verifyOnReady(
-    commands,
-    () => (up = false),
-    () => {
+  watchClient(commands, isClosed, {
+    lost: () => (up = false),
+    verified: () => {
       up = true;
       report('up');
       onReady();
     },
-    () => report('down', notRedis),
-  );
+    notRedis: () => report('down', notRedis),
+  });
   // The relay starts whether or not Redis is there yet; both clients keep retrying by themselves.
   const subscriptions = new Map<string, (message: string) => void>();
   let subscribed = false;
-  verifyOnReady(
-    subscriber,
-    () => undefined,
-    () => {
+  watchClient(subscriber, isClosed, {
+    lost: () => undefined,
+    verified: () => {
       if (subscribed) return; // node-redis restores its subscriptions after a reconnect
       subscribed = true;
       for (const [channel, listener] of subscriptions) void subscriber.subscribe(channel, listener).catch(() => (subscribed = false));
     },
-    () => log.warn('redis subscriber connection dropped: dialing again', { error: notRedis }),
-  );
+    notRedis: () => log.warn('redis subscriber connection dropped: dialing again', { error: notRedis }),
+  });
   commands.connect().catch((error: Error) => report('down', error.message));
   subscriber.connect().catch(() => undefined);
-  // Nothing goes to a connection before it has answered as Redis: the registry fails as when Redis is down.
-  const raw = commands as unknown as RedisLike;
-  const whileUp = <T>(call: () => Promise<T>): Promise<T> => (up ? call() : Promise.reject(new Error('Redis is unreachable')));
-  const guarded: RedisLike = {
-    get: (key) => whileUp(() => raw.get(key)),
-    set: (key, value, options) => whileUp(() => raw.set(key, value, options)),
-    del: (key) => whileUp(() => raw.del(key)),
-    eval: (script, options) => whileUp(() => raw.eval(script, options)),
-    publish: (channel, message) => whileUp(() => raw.publish(channel, message)),
-    hSet: (key, field, value) => whileUp(() => raw.hSet(key, field, value)),
-    hDel: (key, field) => whileUp(() => raw.hDel(key, field)),
-    hGetAll: (key) => whileUp(() => raw.hGetAll(key)),
-  };
   return {
-    commands: guarded,
+    commands: guardCommands(commands as unknown as RedisLike, () => up),
     subscribe: async (channel, onMessage) => {
       subscriptions.set(channel, onMessage);
       if (subscriber.isReady) {
@@ -146,16 +144,26 @@ export function connectRedis(url: string, log: Logger, onReady: () => void): Red
     get up() {
       return up;
     },
-    // destroy, not QUIT: QUIT waits for a reply that a connection between two dials never gives.
+    // destroy, not QUIT: QUIT between two dials waits for a reply that never comes.
     async close() {
       closed = true;
-      for (const client of [commands, subscriber]) {
-        try {
-          client.destroy();
-        } catch {
-          // already closed
-        }
-      }
+      destroyQuietly(commands);
+      destroyQuietly(subscriber);
     },
+  };
+}
+
+/** Nothing goes to a connection before it has answered as Redis: the registry fails as when Redis is down. */
+function guardCommands(raw: RedisLike, isUp: () => boolean): RedisLike {
+  const whileUp = <T>(call: () => Promise<T>): Promise<T> => (isUp() ? call() : Promise.reject(new Error('Redis is unreachable')));
+  return {
+    get: (key) => whileUp(() => raw.get(key)),
+    set: (key, value, options) => whileUp(() => raw.set(key, value, options)),
+    del: (key) => whileUp(() => raw.del(key)),
+    eval: (script, options) => whileUp(() => raw.eval(script, options)),
+    publish: (channel, message) => whileUp(() => raw.publish(channel, message)),
+    hSet: (key, field, value) => whileUp(() => raw.hSet(key, field, value)),
+    hDel: (key, field) => whileUp(() => raw.hDel(key, field)),
+    hGetAll: (key) => whileUp(() => raw.hGetAll(key)),
   };
 }

@@ -4,6 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateConnectionId } from '@converge/protocol';
+import WebSocket from 'ws';
 import {
   type AgentInfo,
   type AgentProc,
@@ -28,6 +30,22 @@ import { httpGet, waitUntil } from './probes';
 
 /** The agent's info with its client URL pointed at one relay (people may arrive anywhere). */
 const via = (info: AgentInfo, relay: RelayProc): AgentInfo => ({ ...info, clientUrl: `${relay.wsUrl}/client/${info.id}` });
+
+/** The HTTP status that refused a websocket upgrade to `url` (101 if it was accepted). */
+function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('open', () => {
+      resolve(101);
+      ws.terminate();
+    });
+    ws.once('error', reject);
+  });
+}
 
 /** Which relay holds the agent's control socket, as the fleet-wide sessions list says. */
 async function holder(relays: RelayProc[], id: string): Promise<RelayProc> {
@@ -97,6 +115,18 @@ describe('a fleet of relays', () => {
       expect(JSON.parse((await httpGet(`${relay.url}/healthz`)).body)).toEqual({ status: 'ok', redis: 'up' });
       expect((await httpGet(`${relay.url}/metrics`)).body).toContain(`relay="${relay.url}"`);
     }
+  });
+
+  it('an anonymous peer gets nothing from the fleet: made-up data and fleet links are refused, the fleet list needs the token', async () => {
+    for (const relay of relays) {
+      for (const route of ['data', 'fleet/data']) {
+        // A well-formed connection id that no client waits for, on this relay or any other.
+        expect(await upgradeStatus(`${relay.wsUrl}/${route}/${generateConnectionId(randomBytes)}`)).toBe(404);
+      }
+      expect((await httpGet(`${relay.url}/api/sessions`)).status).toBe(401);
+      expect((await httpGet(`${relay.url}/api/sessions?token=${relays.find((r) => r !== relay)!.adminToken}`)).status).toBe(401);
+    }
+    for (const relay of relays) expect((await ssh(via(agent.info, relay), key, known, ['echo still'])).stdout).toBe('still\n');
   });
 
   it('a dead relay\'s claims expire when it stops refreshing them; until then another key cannot take the id', async () => {

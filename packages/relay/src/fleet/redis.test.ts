@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { captureLog, waitFor } from '@converge/testkit';
+import { captureLog, captureLogWithMeta, waitFor } from '@converge/testkit';
 import { connectRedis } from './redis';
 
 async function listen(server: Server, port = 0): Promise<number> {
@@ -20,8 +20,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+async function startRedis(port: number, extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
   await waitFor('redis-server to listen', async () => {
     const probe = createServer();
     probe.on('error', () => undefined);
@@ -94,4 +94,24 @@ test('closing while Redis is away returns at once: a relay stopping does not wai
   await waitFor('a failed dial', () => lines.some((line) => /redis unreachable/.test(line)));
   const closed = await Promise.race([redis.close().then(() => true), new Promise((resolve) => setTimeout(resolve, 2000, false))]);
   expect(closed).toBe(true);
+});
+
+test('the password in the Redis URL is never logged, whether it is right or wrong', async () => {
+  const port = await freePort();
+  const server = await startRedis(port, ['--requirepass', 'right-s3cret']);
+  const lines: string[] = [];
+  const log = captureLogWithMeta(lines);
+  const good = connectRedis(`redis://:right-s3cret@127.0.0.1:${port}`, log, () => undefined);
+  const bad = connectRedis(`redis://:wrong-s3cret@127.0.0.1:${port}`, log, () => undefined);
+  try {
+    await waitFor('the right password to get in', () => good.up);
+    await waitFor('the wrong one to be refused', () => lines.some((line) => /redis unreachable/.test(line)));
+    expect(bad.up).toBe(false);
+    expect(lines.join('\n')).toMatch(/redis reachable .*redis:\/\/\*\*\*@127\.0\.0\.1/);
+    expect(lines.join('\n')).not.toMatch(/s3cret/);
+  } finally {
+    await good.close();
+    await bad.close();
+    server.kill('SIGKILL');
+  }
 });

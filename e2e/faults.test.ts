@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type AgentProc, cleanup, type Key, knownHostsFor, makeKey, type RelayProc, ssh, sshOptions, startAgent, startRelay, stop, tempDir } from './harness';
-import { childPids, fdCount, freePort, metric, sessions, waitUntil } from './probes';
+import { freePort } from './net-helpers';
+import { childPids, fdCount, metric, sessions, waitUntil } from './probes';
 
 
 async function restartRelay(port: number): Promise<RelayProc> {

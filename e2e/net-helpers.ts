@@ -2,7 +2,7 @@
 // a port to accept connections. Everything on 127.0.0.1.
 import { createHash } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
 export interface TestHttpServer {
   readonly port: number;
@@ -34,34 +34,7 @@ export async function startHttpServer(name: string, bigBytes = 16 * 1024 * 1024)
   };
 }
 
-/** A port that was free a moment ago (the OS picked it; closed again before returning). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** True if something accepts a TCP connection on 127.0.0.1:port. */
-export function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await accepts(port))) {
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { accepts, freePort, waitForPort } from '@converge/testkit';
 
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');

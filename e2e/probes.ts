@@ -40,17 +40,6 @@ export async function sessions(relay: { url: string; adminToken: string }): Prom
   return JSON.parse((await httpGet(`${relay.url}/api/sessions?token=${relay.adminToken}`)).body) as SessionsJson;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface CaptureProxy {
   port: number;
   /** Every byte seen in either direction, concatenated per connection and direction. */

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { captureLog, captureLogWithMeta, waitFor } from '@converge/testkit';
+import { captureLog, captureLogWithMeta, freePort, waitFor, waitForPort } from '@converge/testkit';
 import { connectRedis } from './redis';
 
 async function listen(server: Server, port = 0): Promise<number> {
@@ -12,24 +12,9 @@ async function listen(server: Server, port = 0): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 async function startRedis(port: number, extra: string[] = []): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
-  await waitFor('redis-server to listen', async () => {
-    const probe = createServer();
-    probe.on('error', () => undefined);
-    probe.listen(port, '127.0.0.1');
-    const [taken] = await Promise.race([once(probe, 'error').then(() => [true]), once(probe, 'listening').then(() => [false])]);
-    probe.close();
-    return taken;
-  });
+  await waitForPort(port);
   return child;
 }
 

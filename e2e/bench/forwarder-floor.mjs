@@ -1,7 +1,9 @@
-// The floor for any userland forwarder on this machine: 1 GiB through a bare Node TCP pipe
-// (`a.pipe(b); b.pipe(a)`, no websocket, no framing), measured as CPU seconds of the forwarding
-// process. The relay's CPU per GiB is reported against it, because on loopback most of a forwarder's
-// cost is the kernel's (a loopback write also runs the receiving side's TCP stack).
+// The reference forwarder: 1 GiB through a bare Node TCP pipe (`a.pipe(b); b.pipe(a)`, no websocket,
+// no framing), measured as CPU seconds of the forwarding process. The relay's CPU per GiB is reported
+// against it, measured in the same run, because on loopback most of a forwarder's cost is the kernel's
+// (a loopback write also runs the receiving side's TCP stack). It is not the floor of every forwarder:
+// the relay reads into recycled arenas and goes below it, and a C loop with larger reads or splice goes
+// lower still (docs/BENCHMARKS.md, "The relay's CPU goal").
 import { fork, spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';

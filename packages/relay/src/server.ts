@@ -58,7 +58,7 @@ export async function startRelay(input: Partial<RelayConfig> = {}, options: Rela
   // Private by default: without --admin-token the sessions data still needs one, made here and printed.
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   const controlSockets = createControlSocketServer();
-  const acceptData: AcceptFrameSocket = (request, socket, head) => acceptFrameSocket(request, socket, head, config.maxDataFrameBytes);
+  const acceptData: AcceptFrameSocket = (request, socket, head) => acceptFrameSocket(request, socket, head, config.maxDataFrameBytes, { recycledReads: true });
   const heartbeat = new Heartbeat(config.heartbeatMs, () => log.info('peer missed its heartbeat; dropped'));
   // Made once the port is bound (a fleet relay names itself by its URL); nothing is served before.
   let fleet: Fleet | undefined;

@@ -18,6 +18,8 @@ export interface ConnectOptions {
   readonly ca?: string[];
   /** Gives up the dial (rejects with DIAL_ABORTED_MESSAGE, the connection is cut) when aborted before it opens. */
   readonly signal?: AbortSignal;
+  /** Read into recycled arenas (FrameSocketOptions.recycledReads says when that is allowed). */
+  readonly recycledReads?: boolean;
 }
 
 /** The server answered the upgrade with another status. The response is handed over unread (its body
@@ -92,7 +94,7 @@ export function connectFrameSocket(url: string, options: ConnectOptions): Promis
       if (response.headers['sec-websocket-extensions'] || response.headers['sec-websocket-protocol']) {
         return refuse('the server agreed to an extension or subprotocol nobody asked for');
       }
-      const frames = new FrameSocket(socket, { maxFrameBytes: options.maxFrameBytes, end: 'client' });
+      const frames = new FrameSocket(socket, { maxFrameBytes: options.maxFrameBytes, end: 'client', recycledReads: options.recycledReads });
       frames.pause();
       if (head.length > 0) socket.unshift(head);
       settle(undefined, frames);

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { decodeClosePayload, encodeClosePayload, encodeFrameHeader, FrameReader, Opcode, PipeClosedError } from '@converge/protocol';
+import { holdArena, installReads } from './read-arenas';
 
 /** After our close frame, how long the peer has to close its side before the socket is cut. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -20,7 +21,7 @@ const BULK_BYTES = 16 * 1024;
 const MAX_PENDING_PONGS = 60;
 
 export interface FrameSocketEvents {
-  /** A payload piece of a binary message, valid until the listener returns (forward it, do not keep it). */
+  /** A payload piece of a binary message, valid until the listener returns: forward it, do not keep it (with recycled reads, FrameSocket.send and holdArena keep it whole until sent). */
   data: [payload: Uint8Array];
   pong: [];
   /** Once: the close code the peer sent (1006 if none came), its reason, and the violation if the peer broke the protocol. */
@@ -32,10 +33,18 @@ export interface FrameSocketOptions {
   readonly maxFrameBytes: number;
   /** Which end of the websocket this is: a server reads masked frames, a client sends masked ones. */
   readonly end: 'server' | 'client';
+  /**
+   * Read into recycled arenas (read-arenas.ts) where Node allows it. Only for a socket whose 'data'
+   * listeners hand each payload to another FrameSocket's send (the relay's pipes): send holds the
+   * arena until the bytes have left, and any other keeper would see them overwritten.
+   */
+  readonly recycledReads?: boolean;
 }
 
 export class FrameSocket extends EventEmitter<FrameSocketEvents> {
   isPaused = false;
+  /** True when this socket reads into recycled arenas. */
+  readonly recycledReads: boolean;
   private closeSent = false;
   private received: { code: number; reason: string } | undefined;
   private violation: PipeClosedError | undefined;
@@ -53,6 +62,8 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
     this.masked = options.end === 'client';
     socket.setNoDelay(true);
     socket.setTimeout(0);
+    this.recycledReads = options.recycledReads === true && installReads(socket, (chunk) => this.read(chunk));
+    // Node's reads, and with recycled reads what the socket had received before (an unshifted head).
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     // A reset or a half-close from the peer ends the socket; the close code says which (1006: no close frame).
     socket.on('error', () => undefined);
@@ -82,8 +93,16 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
   send(payload: Uint8Array, done: (error?: Error) => void): void {
     if (!this.open) return done(new PipeClosedError('websocket is not open', 1011));
     if (this.pending.length === 0) process.nextTick(this.flushSoon);
+    const release = holdArena(payload);
     this.pending.push(payload);
-    this.pendingDone.push(done);
+    this.pendingDone.push(
+      release
+        ? (error) => {
+            release();
+            done(error);
+          }
+        : done,
+    );
     this.pendingBytes += payload.length;
   }
 

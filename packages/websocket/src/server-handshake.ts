@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { FrameSocket } from './frame-socket';
+import { FrameSocket, type FrameSocketOptions } from './frame-socket';
 
 export const HANDSHAKE_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -14,14 +14,20 @@ export function acceptKeyFor(key: string): string {
 }
 
 /** Completes the upgrade with a 101. Undefined when the socket is already gone. */
-export function acceptFrameSocket(request: IncomingMessage, socket: Duplex, head: Buffer, maxFrameBytes: number): FrameSocket | undefined {
+export function acceptFrameSocket(
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  maxFrameBytes: number,
+  options: Pick<FrameSocketOptions, 'recycledReads'> = {},
+): FrameSocket | undefined {
   if (!socket.readable || !socket.writable) {
     socket.destroy();
     return undefined;
   }
   const accept = acceptKeyFor(String(request.headers['sec-websocket-key']));
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-  const frames = new FrameSocket(socket as Socket, { maxFrameBytes, end: 'server' });
+  const frames = new FrameSocket(socket as Socket, { maxFrameBytes, end: 'server', ...options });
   if (head.length > 0) socket.unshift(head);
   return frames;
 }

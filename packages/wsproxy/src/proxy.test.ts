@@ -1,13 +1,17 @@
 // wsproxy against real sockets on 127.0.0.1: raw TCP servers that answer exactly what a relay (or a
 // wrong server) would, so every exit code and the first-frame race are tested byte for byte.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { MAX_DATA_FRAME_BYTES } from '@converge/protocol';
+import { acceptFrameSocket } from '@converge/websocket';
 import { ProxyError, ProxyExitCode } from './errors';
 import { runProxy } from './proxy';
 
@@ -134,4 +138,44 @@ describe('runProxy', () => {
     expect(failure.code).toBe(ProxyExitCode.tls);
     expect(failure.message).toMatch(/^TLS failed for wss:\/\/127\.0\.0\.1:\d+\/client\/abc: self.signed certificate/);
   });
+
+  it('moves 16 MiB each way intact through sockets that read into recycled arenas, with a slow reader', async () => {
+    // The relay: an echo that reads into arenas too. The local side: a TCP pair, as ssh's pipes would be.
+    const relay = createHttpServer();
+    const upgraded: Socket[] = [];
+    relay.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      upgraded.push(socket);
+      const frames = acceptFrameSocket(request, socket, head, MAX_DATA_FRAME_BYTES, { recycledReads: true });
+      frames?.on('data', (payload) => frames.send(payload, () => undefined));
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const local = createServer();
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    const far = connect((local.address() as AddressInfo).port, '127.0.0.1');
+    const [near] = (await once(local, 'connection')) as [Socket];
+    const proxied = runProxy({ url: `ws://127.0.0.1:${(relay.address() as AddressInfo).port}/client/abc`, input: near, output: near, connectTimeoutMs: 5000 });
+
+    const data = randomBytes(16 << 20);
+    const back = createHash('sha256');
+    let received = 0;
+    const done = new Promise<void>((resolve) => {
+      far.on('data', (chunk: Buffer) => {
+        back.update(chunk);
+        received += chunk.length;
+        if (received === data.length) resolve();
+        else if (Math.random() < 0.05) {
+          far.pause();
+          setTimeout(() => far.resume(), 5);
+        }
+      });
+    });
+    for (let at = 0; at < data.length; at += 100_000) far.write(data.subarray(at, at + 100_000));
+    await done;
+    expect(back.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+    far.destroy();
+    await proxied.catch(() => undefined);
+    for (const socket of upgraded) socket.destroy();
+    relay.close();
+    local.close();
+  }, 60_000);
 });

@@ -15,12 +15,12 @@ import {
   relayErrorForCloseCode,
   RelayErrorCode,
   type ReadableLike,
-  streamEndpoint,
   type WritableLike,
 } from '@converge/protocol';
 import { connectFrameSocket, type FrameSocket, frameSocketEndpoint, UpgradeRefusedError } from '@converge/websocket';
 import { classifyConnectError, ProxyError, ProxyExitCode } from './errors';
 import { HostKeyGate, HostKeyMismatchError } from './host-key-gate';
+import { localEndpoint } from './local-endpoint';
 import { VERSION } from './version';
 
 export interface ProxyOptions {
@@ -76,6 +76,7 @@ async function connect(target: string, options: ProxyOptions): Promise<Pipe> {
       maxFrameBytes: MAX_DATA_FRAME_BYTES,
       timeoutMs: options.connectTimeoutMs,
       headers: { 'user-agent': `converge-wsproxy/${VERSION}` },
+      recycledReads: true,
       ...(options.ca && { ca: options.ca }),
     });
   } catch (error) {
@@ -83,7 +84,7 @@ async function connect(target: string, options: ProxyOptions): Promise<Pipe> {
     const body = await readBody(error.response).catch(() => '');
     throw refusal(error.status, body, target);
   }
-  const local = streamEndpoint(options.input, options.output);
+  const local = localEndpoint(options.input, options.output);
   return pipeEndpoints(options.hostKey ? gated(local, new HostKeyGate(options.hostKey, sshFingerprint), options) : local, frameSocketEndpoint(frames));
 }
 

@@ -25,7 +25,7 @@ export function linkDataSocket(deps: LinkDeps, relay: string, connectionId: stri
   // and nothing waits here for the handshake timeout.
   const dial = new AbortController();
   const stopWatching = onHangUp(socket, () => dial.abort());
-  connectFrameSocket(target, { maxFrameBytes: deps.maxPayload, timeoutMs: deps.timeoutMs, signal: dial.signal }).then(
+  connectFrameSocket(target, { maxFrameBytes: deps.maxPayload, timeoutMs: deps.timeoutMs, signal: dial.signal, recycledReads: true }).then(
     (link) => {
       stopWatching();
       const agent = deps.accept(request, socket, head);

@@ -80,7 +80,7 @@ export async function benchBulk({ targets, dir, remoteDir, quick, log }) {
     log(`  round ${round + 1} of ${rounds}`);
     const floor = await forwarderFloor(catBytes).catch((error) => ({ error: error.message }));
     floors.push(floor);
-    log(`  bare TCP forwarder (floor)          ${floor.error ?? `${floor.mbps.toFixed(1)} MB/s  forwarder ${floor.cpuPerGiB.toFixed(2)} s/GiB`}`);
+    log(`  bare Node TCP forwarder (pipe)     ${floor.error ?? `${floor.mbps.toFixed(1)} MB/s  forwarder ${floor.cpuPerGiB.toFixed(2)} s/GiB`}`);
     const alone = await relayAlone(catBytes).catch((error) => ({ error: error.message }));
     alones.push(alone);
     for (const direction of ['up', 'down']) {

@@ -1,7 +1,7 @@
 // The relay's own cost, without SSH beside it: a fake agent (control protocol over `ws`) answers the
 // relay's open with a data socket, a `ws` client on /client/<id> is paired with it, and 1 GiB of 64 KiB
 // binary messages goes through each way. Relay CPU seconds per GiB, read from /proc, is the figure; both
-// ends run in this process, so the relay has a core of its own, as the bare forwarder floor has.
+// ends run in this process, so the relay has a core of its own, as the bare forwarder has.
 import { createRequire } from 'node:module';
 import { zeroMask } from '@converge/protocol';
 import { fakeAgent } from './capacity.mjs';

@@ -24,11 +24,11 @@ function bulkCpu(s) {
     const cpu = c?.cpuPerGiB;
     if (!cpu?.server) return '-';
     const server = `${f(cpu.server, 2)}${c.serverCpuRatio ? ` (${x(c.serverCpuRatio)})` : ''}`;
-    const hop = cpu.forwarder === undefined ? '' : ` / ${f(cpu.forwarder, 2)}${floor ? ` (${x(cpu.forwarder / floor)} floor)` : ''}`;
+    const hop = cpu.forwarder === undefined ? '' : ` / ${f(cpu.forwarder, 2)}${floor ? ` (${x(cpu.forwarder / floor)} pipe)` : ''}`;
     return `${server}${hop}`;
   };
   return [
-    `CPU seconds per GiB moved${(s.rounds ?? 1) > 1 ? ' (median of the rounds)' : ''}, server (ratio vs ${s.baseline}) / forwarding hop (ratio vs a bare Node TCP forwarder: ${floor ? `${f(floor, 2)} s/GiB` : s.forwarderFloor?.error ?? '-'})`,
+    `CPU seconds per GiB moved${(s.rounds ?? 1) > 1 ? ' (median of the rounds)' : ''}, server (ratio vs ${s.baseline}) / forwarding hop (ratio vs a bare Node TCP forwarder, pipe(): ${floor ? `${f(floor, 2)} s/GiB` : s.forwarderFloor?.error ?? '-'})`,
     table(OP_HEAD, s.rows.map((r) => [r.path, ...OPS.map((op) => cell(r[op]))])),
     relayAloneTable(s.relayAlone, floor),
   ].join('\n\n');
@@ -38,7 +38,7 @@ function bulkCpu(s) {
 function relayAloneTable(alone, floor) {
   if (!alone) return '';
   if (alone.error) return `Relay alone: error: ${alone.error}`;
-  const cell = (d) => `${f(d.cpuPerGiB, 2)} s/GiB (${floor ? `${x(d.cpuPerGiB / floor)} floor` : '-'}), ${f(d.mbps)} MB/s`;
+  const cell = (d) => `${f(d.cpuPerGiB, 2)} s/GiB (${floor ? `${x(d.cpuPerGiB / floor)} pipe` : '-'}), ${f(d.mbps)} MB/s`;
   return [
     'The relay alone (a fake agent and a `ws` client moving 64 KiB binary messages, no SSH on the same cores):',
     table(['direction', 'relay CPU per GiB (ratio vs the bare forwarder), throughput'], [['client -> agent', cell(alone.up)], ['agent -> client', cell(alone.down)]]),

@@ -35,8 +35,9 @@ export interface FrameSocketOptions {
   readonly end: 'server' | 'client';
   /**
    * Read into recycled arenas (read-arenas.ts) where Node allows it. Only for a socket whose 'data'
-   * listeners hand each payload to another FrameSocket's send (the relay's pipes): send holds the
-   * arena until the bytes have left, and any other keeper would see them overwritten.
+   * listeners hand each payload to a send that holds its arena until the bytes have left: another
+   * FrameSocket's send (the relay's pipes), or a write wrapped with holdArena (wsproxy's output). Any
+   * other keeper would see the bytes overwritten.
    */
   readonly recycledReads?: boolean;
 }

@@ -11,4 +11,4 @@ export { FakeRelay, type FakeRelayOptions } from './fake-relay';
 export { handshake, readChallenge, signedHello, testHostKey, type TestHostKey } from './agent-hello';
 export { startTestAgent, TEST_AGENT_DEFAULTS } from './agent';
 export { sendRawUpgrade } from './raw-upgrade';
-export { accepts, freePort, waitForPort } from './ports';
+export { accepts, freePort, loopbackPair, waitForPort } from './ports';

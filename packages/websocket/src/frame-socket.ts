@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { decodeClosePayload, encodeClosePayload, encodeFrameHeader, FrameReader, Opcode, PipeClosedError } from '@converge/protocol';
-import { holdArena, installReads } from './read-arenas';
+import { heldUntil, installReads } from './read-arenas';
 
 /** After our close frame, how long the peer has to close its side before the socket is cut. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -94,16 +94,8 @@ export class FrameSocket extends EventEmitter<FrameSocketEvents> {
   send(payload: Uint8Array, done: (error?: Error) => void): void {
     if (!this.open) return done(new PipeClosedError('websocket is not open', 1011));
     if (this.pending.length === 0) process.nextTick(this.flushSoon);
-    const release = holdArena(payload);
     this.pending.push(payload);
-    this.pendingDone.push(
-      release
-        ? (error) => {
-            release();
-            done(error);
-          }
-        : done,
-    );
+    this.pendingDone.push(heldUntil(payload, done));
     this.pendingBytes += payload.length;
   }
 

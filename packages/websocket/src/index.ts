@@ -5,4 +5,4 @@ export { acceptFrameSocket, acceptKeyFor, type AcceptFrameSocket } from './serve
 export { connectFrameSocket, HANDSHAKE_TIMEOUT_MESSAGE, UpgradeRefusedError, type ConnectOptions } from './client-handshake';
 export { frameSocketEndpoint } from './endpoint';
 export { frameSocketStream } from './stream';
-export { holdArena, installReads } from './read-arenas';
+export { heldUntil, holdArena, installReads } from './read-arenas';

@@ -4,11 +4,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
-import { type AddressInfo, connect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { pipeEndpoints } from '@converge/protocol';
-import { waitFor } from '@converge/testkit';
+import { loopbackPair, waitFor } from '@converge/testkit';
 import WebSocket from 'ws';
 import { frameSocketEndpoint } from './endpoint';
 import type { FrameSocket } from './frame-socket';
@@ -25,16 +25,11 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-/** A connected pair on loopback: `accepted` is the server's end. */
+/** A connected pair on loopback, cut at the end: `accepted` is the server's end. */
 async function tcpPair(): Promise<{ client: Socket; accepted: Socket }> {
-  const server = createTcpServer();
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const [accepted] = (await once(server, 'connection')) as [Socket];
-  sockets.push(client, accepted);
-  return { client, accepted };
+  const pair = await loopbackPair();
+  sockets.push(pair.client, pair.accepted);
+  return pair;
 }
 
 describe('installReads', () => {

@@ -86,10 +86,23 @@ export function holdArena(piece: Uint8Array): (() => void) | undefined {
   };
 }
 
+/** `done`, made to release first the arena `piece` lies in (held from now): for a write of `piece`. */
+export function heldUntil<Args extends unknown[]>(piece: Uint8Array, done: (...args: Args) => void): (...args: Args) => void {
+  const release = holdArena(piece);
+  if (!release) return done;
+  return (...args) => {
+    release();
+    done(...args);
+  };
+}
+
 /** Free arenas per size, for the tests. */
 export function freeArenas(): { big: number; small: number } {
   return { big: free.get(BIG_ARENA_BYTES)!.length, small: free.get(SMALL_ARENA_BYTES)!.length };
 }
+
+/** installReads leans on Node's internals as Node 20 has them (see the top of this file). */
+const NODE_SUPPORTED = Number(process.versions.node.split('.')[0]) >= 20;
 
 type ReadFields = { buffer: symbol; callback: symbol; generator: symbol };
 
@@ -108,7 +121,7 @@ function readFieldsOf(socket: Socket): ReadFields | undefined {
  * What the socket had already received before (an unshifted head) still comes through 'data'.
  */
 export function installReads(socket: Socket, onRead: (chunk: Buffer) => void): boolean {
-  if (Number(process.versions.node.split('.')[0]) < 20) return false;
+  if (!NODE_SUPPORTED) return false;
   const handle = (socket as unknown as { _handle?: { useUserBuffer?: (buffer: Uint8Array) => void } })._handle;
   const fields = readFieldsOf(socket);
   const fieldsOf = socket as unknown as Record<symbol, unknown>;
@@ -116,7 +129,6 @@ export function installReads(socket: Socket, onRead: (chunk: Buffer) => void): b
   if (fieldsOf[fields.buffer] !== null || fieldsOf[fields.callback] !== null || fieldsOf[fields.generator] !== null) return false;
   let arena = takeArena(SMALL_ARENA_BYTES);
   let lastRead = 0;
-  let closed = false;
   fieldsOf[fields.callback] = (bytes: number, view: Buffer) => {
     lastRead = bytes;
     onRead(view.subarray(0, bytes));
@@ -128,11 +140,7 @@ export function installReads(socket: Socket, onRead: (chunk: Buffer) => void): b
   };
   fieldsOf[fields.buffer] = arena.bytes;
   handle.useUserBuffer(arena.bytes);
-  socket.once('close', () => {
-    if (closed) return;
-    closed = true;
-    arena.release();
-  });
+  socket.once('close', () => arena.release());
   return true;
 }
 

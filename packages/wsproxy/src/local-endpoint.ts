@@ -4,20 +4,13 @@
 // the websocket's send holds those.
 import { Socket } from 'node:net';
 import { type PipeEndpoint, type ReadableLike, streamEndpoint, type WritableLike } from '@converge/protocol';
-import { holdArena, installReads } from '@converge/websocket';
+import { heldUntil, installReads } from '@converge/websocket';
 
 export function localEndpoint(input: ReadableLike, output: WritableLike): PipeEndpoint {
   const stream = streamEndpoint(input, output);
   return {
     ...stream,
-    send(chunk, done) {
-      const release = holdArena(chunk);
-      if (!release) return stream.send(chunk, done);
-      stream.send(chunk, (error) => {
-        release();
-        done(error);
-      });
-    },
+    send: (chunk, done) => stream.send(chunk, heldUntil(chunk, done)),
     start(onData, onEnd) {
       // Before the stream's own listeners: its 'data' listener starts the reads, into arenas by then.
       if (input instanceof Socket && !(input as { isTTY?: boolean }).isTTY) installReads(input, onData);

@@ -2,15 +2,15 @@
 // wrong server) would, so every exit code and the first-frame race are tested byte for byte.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { MAX_DATA_FRAME_BYTES } from '@converge/protocol';
+import { loopbackPair } from '@converge/testkit';
 import { acceptFrameSocket } from '@converge/websocket';
 import { ProxyError, ProxyExitCode } from './errors';
 import { runProxy } from './proxy';
@@ -149,10 +149,7 @@ describe('runProxy', () => {
       frames?.on('data', (payload) => frames.send(payload, () => undefined));
     });
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    const local = createServer();
-    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
-    const far = connect((local.address() as AddressInfo).port, '127.0.0.1');
-    const [near] = (await once(local, 'connection')) as [Socket];
+    const { client: far, accepted: near } = await loopbackPair();
     const proxied = runProxy({ url: `ws://127.0.0.1:${(relay.address() as AddressInfo).port}/client/abc`, input: near, output: near, connectTimeoutMs: 5000 });
 
     const data = randomBytes(16 << 20);
@@ -176,6 +173,5 @@ describe('runProxy', () => {
     await proxied.catch(() => undefined);
     for (const socket of upgraded) socket.destroy();
     relay.close();
-    local.close();
   }, 60_000);
 });

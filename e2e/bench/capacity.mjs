@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { claimPayload, encodeMessage } from '@converge/protocol';
-import { MiB, rssKiB, sh, sleep, sshLine, startRelay, stop } from './lib.mjs';
+import { MiB, onCpuSeconds, rssKiB, sh, sleep, sshLine, startRelay, stop } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
@@ -45,6 +45,13 @@ export function fakeAgent(wsUrl) {
   });
 }
 
+/** Milliseconds per second the relay spends on a CPU while nothing is asked of it, over `windowMs`. */
+async function idleCpuMsPerSecond(pid, windowMs) {
+  const before = onCpuSeconds(pid);
+  await sleep(windowMs);
+  return ((onCpuSeconds(pid) - before) * 1000) / (windowMs / 1000);
+}
+
 export async function benchIdleAgents({ quick, log }, relayArgs = []) {
   const target = quick ? 1000 : 10_000;
   const limitMs = quick ? 20_000 : 120_000;
@@ -52,6 +59,8 @@ export async function benchIdleAgents({ quick, log }, relayArgs = []) {
   const sockets = [];
   try {
     await sleep(500);
+    const idleWindowMs = quick ? 3000 : 10_000;
+    const cpuIdle0 = await idleCpuMsPerSecond(relay.pid, idleWindowMs);
     const rss0 = rssKiB(relay.pid);
     const started = Date.now();
     let failures = 0;
@@ -62,6 +71,7 @@ export async function benchIdleAgents({ quick, log }, relayArgs = []) {
     const seconds = (Date.now() - started) / 1000;
     await sleep(1000);
     const rssN = rssKiB(relay.pid);
+    const cpuIdleN = await idleCpuMsPerSecond(relay.pid, idleWindowMs);
     const row = {
       agents: sockets.length,
       target,
@@ -71,8 +81,10 @@ export async function benchIdleAgents({ quick, log }, relayArgs = []) {
       relayRssMiB: rssN / 1024,
       rssPerAgentKiB: sockets.length ? (rssN - rss0) / sockets.length : NaN,
       growthRatio: rssN / rss0,
+      relayIdleCpuMsPerS: cpuIdle0,
+      relayCpuWithAgentsMsPerS: cpuIdleN,
     };
-    log(`  ${row.agents}/${target} idle agents in ${seconds.toFixed(1)} s; relay RSS ${row.relayRssIdleMiB.toFixed(0)} -> ${row.relayRssMiB.toFixed(0)} MiB (${row.rssPerAgentKiB.toFixed(1)} KiB per agent)`);
+    log(`  ${row.agents}/${target} idle agents in ${seconds.toFixed(1)} s; relay RSS ${row.relayRssIdleMiB.toFixed(0)} -> ${row.relayRssMiB.toFixed(0)} MiB (${row.rssPerAgentKiB.toFixed(1)} KiB per agent); relay CPU ${cpuIdle0.toFixed(2)} ms/s idle, ${cpuIdleN.toFixed(2)} ms/s with the agents`);
     return row;
   } finally {
     for (const ws of sockets) ws.terminate();

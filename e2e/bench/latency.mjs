@@ -1,10 +1,36 @@
 // Interactive latency: `ssh -tt` under a real pty, `stty raw -echo; cat` on the far side, one byte
 // sent and waited for at a time. p50/p99 per path, as a ratio against the baseline path.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { percentile, rotated, ROUNDS } from './lib.mjs';
 import { relayAloneEcho } from './relay-alone.mjs';
 
 const require = createRequire(import.meta.url);
+const BARE_PROXY = fileURLToPath(new URL('./bare-proxy.cjs', import.meta.url));
+const AGENT_DIRECT = 'converge agent direct TCP';
+const RELAY = 'converge via relay';
+
+function hasCommand(name) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The agent reached directly through a ProxyCommand that only copies bytes: `nc` (C) and bare-proxy.cjs
+ * (Node). Each prices one forwarding process on the keystroke path, against the agent direct: the
+ * relay path has two such processes more (wsproxy and the relay), both Node.
+ */
+function hopTargets(direct, port) {
+  const hops = [];
+  if (hasCommand('nc')) hops.push({ name: 'agent direct + nc as ProxyCommand', command: `nc 127.0.0.1 ${port}` });
+  hops.push({ name: 'agent direct + bare Node ProxyCommand', command: `${process.execPath} ${BARE_PROXY} 127.0.0.1 ${port}` });
+  return hops.map(({ name, command }) => ({ name, dest: direct.dest, args: [...direct.args, '-o', `ProxyCommand=${command}`] }));
+}
 
 function once(term, predicate, timeoutMs) {
   return new Promise((resolve, reject) => {
@@ -55,11 +81,13 @@ export function latencyOf(samples) {
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), n: sorted.length };
 }
 
-export async function benchLatency({ targets, quick, log }) {
+export async function benchLatency({ targets, agent, quick, log }) {
   const keystrokes = quick ? 200 : 1000;
   // As in bulk, every path once per round (lib.mjs's ROUNDS); the samples of a path's rounds are pooled.
   const rounds = quick ? 1 : ROUNDS;
-  const paths = [...targets.map((target) => ({ name: target.name, measure: (n) => measurePath(target, n) })), { name: 'relay alone (ws echo, no SSH)', measure: (n) => relayAloneEcho(n) }];
+  const direct = targets.find((target) => target.name === AGENT_DIRECT);
+  const sshPaths = [...targets, ...(direct ? hopTargets(direct, agent.info.listen.port) : [])];
+  const paths = [...sshPaths.map((target) => ({ name: target.name, measure: (n) => measurePath(target, n) })), { name: 'relay alone (ws echo, no SSH)', measure: (n) => relayAloneEcho(n) }];
   const samples = new Map(paths.map((path) => [path, []]));
   const errors = new Map();
   for (let round = 0; round < rounds; round++) {
@@ -79,5 +107,10 @@ export async function benchLatency({ targets, quick, log }) {
     row.p50Ratio = row.p50 / baseline.p50;
     row.p99Ratio = row.p99 / baseline.p99;
   }
-  return { keystrokes, rounds, baseline: baseline?.path, rows };
+  // The goal: the relay path's p50 within 1.5x of the agent direct; the hops show what one process costs.
+  const agentDirect = rows.find((r) => r.path === AGENT_DIRECT && !r.error);
+  const compared = rows.filter((r) => !r.error && (r.path === RELAY || r.path.startsWith('agent direct +')));
+  const vsAgentDirect = agentDirect ? Object.fromEntries(compared.map((r) => [r.path, r.p50 / agentDirect.p50])) : undefined;
+  if (vsAgentDirect) log(`  p50 vs the agent direct: ${Object.entries(vsAgentDirect).map(([path, ratio]) => `${path} x${ratio.toFixed(2)}`).join('; ')}`);
+  return { keystrokes, rounds, baseline: baseline?.path, rows, vsAgentDirect };
 }

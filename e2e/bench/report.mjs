@@ -49,14 +49,15 @@ function latency(s) {
   return [
     `### Keystroke echo round trip in a pty, ${s.keystrokes} keystrokes${(s.rounds ?? 1) > 1 ? ` in ${s.rounds} rounds` : ''} (ratio vs ${s.baseline})`,
     table(['path', 'p50 ms', 'p99 ms'], s.rows.map((r) => (r.error ? [r.path, `error: ${r.error}`, ''] : [r.path, `${f(r.p50, 2)} (${x(r.p50Ratio)})`, `${f(r.p99, 2)} (${x(r.p99Ratio)})`]))),
+    ...(s.vsAgentDirect ? [`p50 against the converge agent direct (the goal: via the relay within x1.50): ${Object.entries(s.vsAgentDirect).map(([path, ratio]) => `${path} ${x(ratio)}`).join('; ')}.`] : []),
   ].join('\n\n');
 }
 
 function capacity(s) {
   return [
     '### Relay capacity: idle agents',
-    table(['agents (target)', 'time to register', 'relay RSS idle', 'relay RSS with agents', 'RSS per agent'], [
-      [`${s.agents} (${s.target})`, `${f(s.secondsToRegister)} s`, `${f(s.relayRssIdleMiB, 0)} MiB`, `${f(s.relayRssMiB, 0)} MiB (${x(s.growthRatio)})`, `${f(s.rssPerAgentKiB)} KiB`],
+    table(['agents (target)', 'time to register', 'relay RSS idle', 'relay RSS with agents', 'RSS per agent', 'relay CPU idle', 'relay CPU with the agents idle'], [
+      [`${s.agents} (${s.target})`, `${f(s.secondsToRegister)} s`, `${f(s.relayRssIdleMiB, 0)} MiB`, `${f(s.relayRssMiB, 0)} MiB (${x(s.growthRatio)})`, `${f(s.rssPerAgentKiB)} KiB`, `${f(s.relayIdleCpuMsPerS, 2)} ms/s`, `${f(s.relayCpuWithAgentsMsPerS, 2)} ms/s`],
     ]),
   ].join('\n\n');
 }

@@ -29,6 +29,13 @@ describe('encodeFrameHeader', () => {
     expect([...encodeFrameHeader(Opcode.binary, 65535)]).toEqual([0x82, 126, 0xff, 0xff]);
     expect([...encodeFrameHeader(Opcode.binary, 65536)]).toEqual([0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0]);
     expect([...encodeFrameHeader(Opcode.ping, 0)]).toEqual([0x89, 0]);
+    expect([...encodeFrameHeader(Opcode.binary, 2 ** 32 + 0x01020304)]).toEqual([0x82, 127, 0, 0, 0, 1, 1, 2, 3, 4]);
+    expect([...encodeFrameHeader(Opcode.binary, 0xfedcba98)]).toEqual([0x82, 127, 0, 0, 0, 0, 0xfe, 0xdc, 0xba, 0x98]);
+  });
+
+  it('writes a zero masking key after the length when masked (golden bytes)', () => {
+    expect([...encodeFrameHeader(Opcode.binary, 5, true)]).toEqual([0x82, 0x85, 0, 0, 0, 0]);
+    expect([...encodeFrameHeader(Opcode.binary, 0x1234, true)]).toEqual([0x82, 0xfe, 0x12, 0x34, 0, 0, 0, 0]);
   });
 });
 

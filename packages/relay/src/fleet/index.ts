@@ -11,7 +11,7 @@ import type { Heartbeat } from '../heartbeat';
 import type { Logger } from '../log';
 import { linkDataSocket } from './link';
 import { connectRedis, type RedisConnection } from './redis';
-import { KEY, RedisRegistry } from './redis-registry';
+import { BATCH, inBatches, KEY, RedisRegistry } from './redis-registry';
 
 export { RedisRegistry } from './redis-registry';
 
@@ -119,7 +119,9 @@ export class Fleet {
 
   async close(): Promise<void> {
     clearInterval(this.refresher);
-    for (const summary of this.deps.localSummaries()) await this.redis.commands.hDel(KEY.summaries, summary.id).catch(() => undefined);
+    for (const batch of inBatches(this.deps.localSummaries(), BATCH)) {
+      await this.redis.commands.hDel(KEY.summaries, batch.map((summary) => summary.id)).catch(() => undefined);
+    }
     await this.redis.close();
   }
 
@@ -169,17 +171,19 @@ export class Fleet {
 
   private async exchangeSummaries(): Promise<void> {
     const until = Date.now() + 3 * SUMMARY_EVERY_MS;
-    for (const summary of this.deps.localSummaries()) {
-      await this.redis.commands.hSet(KEY.summaries, summary.id, JSON.stringify({ until, relay: this.options.self, summary }));
+    for (const batch of inBatches(this.deps.localSummaries(), BATCH)) {
+      await this.redis.commands.hSet(KEY.summaries, Object.fromEntries(batch.map((summary) => [summary.id, JSON.stringify({ until, relay: this.options.self, summary })])));
     }
     const all = await this.redis.commands.hGetAll(KEY.summaries);
     const now = Date.now();
     const live: AgentSummary[] = [];
+    const expired: string[] = [];
     for (const [id, text] of Object.entries(all)) {
       const entry = JSON.parse(text) as { until: number; relay: string; summary: AgentSummary };
-      if (entry.until < now) void this.redis.commands.hDel(KEY.summaries, id).catch(() => undefined);
+      if (entry.until < now) expired.push(id);
       else if (entry.relay !== this.options.self) live.push(entry.summary);
     }
+    for (const batch of inBatches(expired, BATCH)) void this.redis.commands.hDel(KEY.summaries, batch).catch(() => undefined);
     this.cachedSummaries = live;
   }
 }

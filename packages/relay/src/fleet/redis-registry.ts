@@ -47,6 +47,20 @@ if ARGV[3] == '1' or tonumber(ARGV[4]) <= 0 then redis.call('DEL', KEYS[1])
 else redis.call('SET', KEYS[1], cjson.encode({relay = '', hostKey = ARGV[2]}), 'PX', ARGV[4]) end
 return 1`;
 
+/**
+ * Commands sent together, without waiting for each answer: node-redis writes the commands of one tick
+ * in one go and Redis answers them in one go. One at a time, a relay with 10,000 idle agents spent
+ * 0.4 s of CPU per second on its claims and summaries (measured 2026-12-03).
+ */
+export const BATCH = 1000;
+
+/** `items` cut into arrays of at most `size`. */
+export function inBatches<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let at = 0; at < items.length; at += size) batches.push(items.slice(at, at + size));
+  return batches;
+}
+
 export interface RedisRegistryOptions {
   readonly redis: RedisLike;
   /** This relay's advertised URL: its name in the fleet. */
@@ -122,9 +136,9 @@ export class RedisRegistry implements Registry {
    *  held by another host key: their local agents must go. */
   async refresh(): Promise<string[]> {
     const lost: string[] = [];
-    for (const [id, { hostKey }] of this.agents) {
-      const kept = await this.options.redis.eval(REFRESH, { keys: [KEY.agent(id)], arguments: [this.options.self, hostKey, String(this.claimTtlMs)] });
-      if (kept !== 1) lost.push(id);
+    for (const batch of inBatches([...this.agents], BATCH)) {
+      const kept = await Promise.all(batch.map(([id, { hostKey }]) => this.options.redis.eval(REFRESH, { keys: [KEY.agent(id)], arguments: [this.options.self, hostKey, String(this.claimTtlMs)] })));
+      kept.forEach((answer, at) => answer !== 1 && lost.push(batch[at]![0]));
     }
     return lost;
   }

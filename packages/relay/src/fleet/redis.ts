@@ -14,8 +14,9 @@ export interface RedisLike {
   del(key: string): Promise<number>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   publish(channel: string, message: string): Promise<number>;
-  hSet(key: string, field: string, value: string): Promise<number>;
-  hDel(key: string, field: string): Promise<number>;
+  /** Sets several fields of a hash in one command. */
+  hSet(key: string, fields: Record<string, string>): Promise<number>;
+  hDel(key: string, fields: string | string[]): Promise<number>;
   hGetAll(key: string): Promise<Record<string, string>>;
 }
 
@@ -162,8 +163,8 @@ function guardCommands(raw: RedisLike, isUp: () => boolean): RedisLike {
     del: (key) => whileUp(() => raw.del(key)),
     eval: (script, options) => whileUp(() => raw.eval(script, options)),
     publish: (channel, message) => whileUp(() => raw.publish(channel, message)),
-    hSet: (key, field, value) => whileUp(() => raw.hSet(key, field, value)),
-    hDel: (key, field) => whileUp(() => raw.hDel(key, field)),
+    hSet: (key, fields) => whileUp(() => raw.hSet(key, fields)),
+    hDel: (key, fields) => whileUp(() => raw.hDel(key, fields)),
     hGetAll: (key) => whileUp(() => raw.hGetAll(key)),
   };
 }

@@ -101,9 +101,9 @@ function fleet(s) {
     `### Fleet: a person on the agent's relay against one on the other relay (one extra hop); ${s.bytes / 2 ** 20} MiB, ${s.keystrokes} keystrokes`,
     table(['path', 'exec cat down', 'exec cat up', 'echo p50', 'echo p99'], s.rows.map((r) => [r.path, `${f(r.catDownMbps)} MB/s`, `${f(r.catUpMbps)} MB/s`, `${f(r.p50, 2)} ms`, `${f(r.p99, 2)} ms`])),
     `Cross-relay against same-relay: cat down ${x(s.ratios.catDown)}, cat up ${x(s.ratios.catUp)}, echo p50 ${x(s.ratios.p50)}, p99 ${x(s.ratios.p99)}.`,
-    table(['idle agents', 'time to register', 'RSS per agent'], [
-      [`without Redis: ${c.without.agents}`, `${f(c.without.secondsToRegister)} s`, `${f(c.without.rssPerAgentKiB)} KiB`],
-      [`with Redis: ${c.with.agents}`, `${f(c.with.secondsToRegister)} s (${x(c.registerTimeRatio)})`, `${f(c.with.rssPerAgentKiB)} KiB (${x(c.rssPerAgentRatio)})`],
+    table(['idle agents', 'time to register', 'RSS per agent', 'relay CPU with the agents idle'], [
+      [`without Redis: ${c.without.agents}`, `${f(c.without.secondsToRegister)} s`, `${f(c.without.rssPerAgentKiB)} KiB`, `${f(c.without.relayCpuWithAgentsMsPerS, 1)} ms/s`],
+      [`with Redis: ${c.with.agents}`, `${f(c.with.secondsToRegister)} s (${x(c.registerTimeRatio)})`, `${f(c.with.rssPerAgentKiB)} KiB (${x(c.rssPerAgentRatio)})`, `${f(c.with.relayCpuWithAgentsMsPerS, 1)} ms/s (${x(c.with.relayCpuWithAgentsMsPerS / c.without.relayCpuWithAgentsMsPerS)})`],
     ]),
   ].join('\n\n');
 }

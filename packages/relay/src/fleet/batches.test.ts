@@ -11,7 +11,7 @@ import type { Heartbeat } from '../heartbeat';
 import type { AgentHandle } from '../registry';
 import { Fleet } from './index';
 import { connectRedis } from './redis';
-import { BATCH, KEY, RedisRegistry } from './redis-registry';
+import { KEY, RedisRegistry } from './redis-registry';
 
 const AGENTS = 2500;
 const SELF = 'http://relay-a.test:8000';
@@ -71,9 +71,10 @@ test('claims are refreshed in batches, and a claim another key took is still rep
 
     expect(await registry.refresh()).toEqual(['agent-7']);
 
-    // One at a time would take a read per claim (2,500); a batch of 1,000 EVALs comes in a few dozen reads.
+    // One at a time takes a read per claim (2,500). Batched, Redis reads the ~0.9 MB of EVALs 16 KiB at a
+    // time: ~60 reads here, more if it outruns the writer on a busy machine, far from one per claim.
     const reads = (await info('stats', 'total_reads_processed')) - 1; // minus the INFO itself
-    expect(reads).toBeLessThan(AGENTS / 10);
+    expect(reads).toBeLessThan(AGENTS / 4);
     expect(await info('commandstats', 'cmdstat_eval', 'calls')).toBe(AGENTS);
     // The claim that had expired is restored, every other one pushed out again.
     expect(await observer.pTTL(KEY.agent('agent-8'))).toBeGreaterThan(29_000);
@@ -91,10 +92,9 @@ test('this relay\'s sessions are published in one command per batch, and read ba
   let b: Fleet | undefined;
   try {
     await waitFor('relay A\'s sessions in Redis', async () => (await observer.hLen(KEY.summaries)) === AGENTS, { timeoutMs: 10_000, intervalMs: 5 });
-    // The first refresh, at connection: one HSET per batch (3 for 2,500 agents), not one per agent.
-    const hsets = await info('commandstats', 'cmdstat_hset', 'calls');
-    expect(hsets).toBe(Math.ceil(AGENTS / BATCH));
-    expect(hsets).toBeLessThan(AGENTS / 100);
+    // The first refresh, at connection: one HSET per batch (3 for 2,500 agents; 6 if the next refresh,
+    // 2 s later, came in between), not one per agent.
+    expect(await info('commandstats', 'cmdstat_hset', 'calls')).toBeLessThan(AGENTS / 100);
     b = new Fleet({ redisUrl: url, self: 'http://relay-b.test:8000', resumeGraceMs: 0, openTimeoutMs: 5000, maxPayload: 65_536 }, { ...stub, localSummaries: () => [] });
     await waitFor('relay B to list relay A\'s sessions', () => b!.fleetSummaries().length === AGENTS, { timeoutMs: 10_000 });
     expect(new Set(b.fleetSummaries().map((s) => s.id)).size).toBe(AGENTS);

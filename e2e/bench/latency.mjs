@@ -1,6 +1,6 @@
 // Interactive latency: `ssh -tt` under a real pty, `stty raw -echo; cat` on the far side, one byte
 // sent and waited for at a time. p50/p99 per path, as a ratio against the baseline path.
-import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { percentile, rotated, ROUNDS } from './lib.mjs';
@@ -11,15 +11,6 @@ const BARE_PROXY = fileURLToPath(new URL('./bare-proxy.cjs', import.meta.url));
 const AGENT_DIRECT = 'converge agent direct TCP';
 const RELAY = 'converge via relay';
 
-function hasCommand(name) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The agent reached directly through a ProxyCommand that only copies bytes: `nc` (C) and bare-proxy.cjs
  * (Node). Each prices one forwarding process on the keystroke path, against the agent direct: the
@@ -27,7 +18,8 @@ function hasCommand(name) {
  */
 function hopTargets(direct, port) {
   const hops = [];
-  if (hasCommand('nc')) hops.push({ name: 'agent direct + nc as ProxyCommand', command: `nc 127.0.0.1 ${port}` });
+  const nc = ['/usr/bin/nc', '/bin/nc', '/usr/local/bin/nc'].find(existsSync);
+  if (nc) hops.push({ name: 'agent direct + nc as ProxyCommand', command: `${nc} 127.0.0.1 ${port}` });
   hops.push({ name: 'agent direct + bare Node ProxyCommand', command: `${process.execPath} ${BARE_PROXY} 127.0.0.1 ${port}` });
   return hops.map(({ name, command }) => ({ name, dest: direct.dest, args: [...direct.args, '-o', `ProxyCommand=${command}`] }));
 }

@@ -74,8 +74,13 @@ export function freePort() {
   });
 }
 
+/** Node's own options for every Converge process the bench starts (A/B runs): BENCH_NODE_ARGS, space-separated. */
+function nodeArgs() {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 export async function startRelay(args = []) {
-  const proc = startProcess(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), CLI.relay, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error', ...args]);
+  const proc = startProcess(process.execPath, [...nodeArgs(), CLI.relay, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error', ...args]);
   const url = await waitFor('relay to listen', () => /listening on (http:\/\/\S+)/.exec(proc.stdout())?.[1]);
   return { ...proc, url, wsUrl: url.replace(/^http/, 'ws') };
 }
@@ -85,7 +90,7 @@ export async function startAgent(relayWsUrl, args) {
   const infoFile = join(dir, 'info.json');
   const relayArgs = relayWsUrl ? [relayWsUrl] : [];
   // --hold: the bench logs in many times; without it the agent ends at the first logout.
-  const proc = startProcess(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), CLI.agent, ...relayArgs, '--info-file', infoFile, '--quiet', '--log-level', 'error', '--hold', ...args], { cwd: dir });
+  const proc = startProcess(process.execPath, [...nodeArgs(), CLI.agent, ...relayArgs, '--info-file', infoFile, '--quiet', '--log-level', 'error', '--hold', ...args], { cwd: dir });
   const info = await waitFor('agent to register', () => existsSync(infoFile) && JSON.parse(readFileSync(infoFile, 'utf8')), 20_000);
   return { ...proc, info, dir };
 }
@@ -108,7 +113,7 @@ export function sshTarget(name, { key, knownHosts, dest, port, proxyCommand }) {
 }
 
 export function wsproxyCommand(url) {
-  return `${process.execPath} ${CLI.wsproxy} ${url}`;
+  return [process.execPath, ...nodeArgs(), CLI.wsproxy, url].join(' ');
 }
 
 /** The three ways to reach a running agent: through the relay, and directly on its --listen port. */

@@ -3,8 +3,10 @@
 //                                            (where wsproxy sits);
 //   node bare-proxy.cjs --listen HOST PORT   listens on 127.0.0.1 (prints its port) and copies each
 //                                            connection to HOST:PORT and back (where the relay sits).
-// Nothing else: no websocket, no checks. The keystroke bench puts them in front of the agent reached
-// directly, to price one such process and the two that the relay path's design puts on the path.
+// Nothing else: no websocket, no checks, and no backpressure (writes are not paused for a slow reader),
+// which is fine for keystrokes and nothing else; the bulk reference forwarder is forwarder-floor.mjs's
+// pipe(). The keystroke bench puts these in front of the agent reached directly, to price one such
+// process and the two that the relay path's design puts on the path.
 const net = require('node:net');
 
 function join(a, b) {
